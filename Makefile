@@ -1,0 +1,33 @@
+# The README's commands. Each target sets up what is missing first (scripts/setup.sh).
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.formgen-setup
+
+.PHONY: setup demo test lint typecheck bench clean
+
+$(STAMP): pyproject.toml scripts/setup.sh
+	bash scripts/setup.sh
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/formgen demo --out output
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check generator tests benchmarks scripts
+	$(VENV)/bin/ruff format --check generator tests benchmarks scripts
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+# pytest exits 5 when it collected no test: that is a failure here.
+test: lint typecheck
+	$(PY) -m pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
+
+bench: $(STAMP)
+	$(PY) -m benchmarks.run
+
+clean:
+	rm -rf output .pytest_cache .mypy_cache .ruff_cache

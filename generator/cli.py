@@ -1,0 +1,274 @@
+"""The command line: a thin click layer over ``generator.pipeline``.
+
+Domain errors become messages and exit codes here and only here:
+0 success, 1 the data or a document failed, 2 wrong usage.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import normalize
+from .context import Options, Scope
+from .errors import FormgenError, UserError
+from .forms import BUILDING, FORMS, MEMBER_YEAR, UNIT_PERIOD, select
+from .initbook import blank_workbook
+from .model import Ledger
+from .period import Period
+from .pipeline import Report, export, parse_formats, read_ledger, render_blank, render_one
+from .plan import Filters, plan, safe_name
+from .profile import DEFAULT_PROFILE, load_profile
+from .validate import quota_warnings
+from .write import atomic_write
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "data" / "ledger.xlsx"
+
+
+class FormgenGroup(click.Group):
+    """Turns domain errors into Chinese messages and exit codes, in one place."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except FormgenError as exc:
+            if ctx.meta.get("debug"):
+                raise
+            click.echo(exc.render(), err=True)
+            sys.exit(exc.exit_code)
+
+
+def _debug(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    ctx.meta["debug"] = value
+    return value
+
+
+@click.group(cls=FormgenGroup)
+@click.version_option(package_name="formgen")
+@click.option("--debug", is_flag=True, expose_value=False, callback=_debug, is_eager=True,
+              help="出错时显示完整的 Python 回溯。")
+def main() -> None:
+    """formgen：由党员干部台账生成“五亮五共”各类表格（DOCX、XLSX、PDF）。"""
+
+
+def common(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Options shared by the commands that read a ledger."""
+    f = click.option("--profile", default=DEFAULT_PROFILE, show_default=True,
+                     help="政策配置（id 或 YAML 路径）。")(f)
+    f = click.option("--date", "date_", default=None, help="表上“时间”一栏的日期，默认今天。")(f)
+    return f
+
+
+def _options(profile: str, date_: str | None) -> Options:
+    try:
+        d = normalize.date(date_) if date_ else dt.date.today()
+    except ValueError as exc:
+        raise UserError(f"--date「{date_}」：{exc}") from None
+    return Options(profile=load_profile(profile), date=d or dt.date.today())
+
+
+def _period(ledger: Ledger, period: str | None, year: int | None) -> Period:
+    if period:
+        return Period.parse(period)
+    if year:
+        return Period(year)
+    years = ledger.years()
+    return Period(years[-1] if years else dt.date.today().year)
+
+
+@main.command()
+@click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--profile", default=DEFAULT_PROFILE, show_default=True)
+@click.option("--force", is_flag=True, help="覆盖已存在的 ledger.xlsx。")
+def init(directory: Path, profile: str, force: bool) -> None:
+    """在 DIRECTORY 中生成空白台账 ledger.xlsx（表头、下拉列表、示例行）。"""
+    target = directory / "ledger.xlsx"
+    if target.exists() and not force:
+        raise UserError(f"「{target}」已存在，未覆盖。", "加 --force 覆盖。")
+    atomic_write(target, blank_workbook(load_profile(profile)))
+    click.echo(f"已生成空白台账：{target}")
+
+
+@main.command()
+@click.argument("ledger", type=click.Path(path_type=Path))
+@click.option("--year", type=int, default=None, help="按此年度检查配额（默认台账中最新年度）。")
+@common
+def check(ledger: Path, year: int | None, profile: str, date_: str | None) -> None:
+    """检查台账：列出全部错误和警告；有错误时退出码为 1。"""
+    opts = _options(profile, date_)
+    led, issues = read_ledger(ledger, opts.profile, skip_invalid=True)
+    errors = [i for i in issues if i.severity == "error"]
+    warnings = [i for i in issues if i.severity != "error"]
+    if not errors:
+        warnings += quota_warnings(led, opts.profile, _period(led, None, year).year)
+    for issue in [*errors, *warnings]:
+        click.echo(issue.render())
+    click.echo(
+        f"检查完毕：{len(led.units)}个单位，{len(led.communities)}个社区，{len(led.compounds)}个小区，"
+        f"{len(led.members)}名党员干部；错误{len(errors)}处，警告{len(warnings)}处。"
+    )
+    if errors:
+        sys.exit(1)
+
+
+def _progress(total: int) -> tuple[Callable[..., None], Callable[[], None]]:
+    """A progress bar on a terminal; nothing when piped."""
+    if not sys.stderr.isatty() or total == 0:
+        return (lambda *_: None), (lambda: None)
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                               TimeRemainingColumn)  # fmt: skip
+
+    bar = Progress(TextColumn("生成中"), BarColumn(), MofNCompleteColumn(),
+                   TimeRemainingColumn(), transient=True)
+    task = bar.add_task("export", total=total)
+    bar.start()
+    return (lambda *_: bar.advance(task)), bar.stop
+
+
+def _summary(report: Report, out: Path) -> None:
+    by: dict[tuple[str, str], int] = {}
+    for (form, fmt, _), n in report.counts.items():
+        by[(form, fmt)] = by.get((form, fmt), 0) + n
+    for (form, fmt), n in sorted(by.items()):
+        click.echo(f"  {form} {FORMS[form].label if form in FORMS else ''} {fmt}: {n} 份")
+    click.echo(f"共生成 {len(report.written)} 个文件，清单：{out / 'manifest.json'}")
+
+
+@main.command(name="export")
+@click.argument("ledger", type=click.Path(path_type=Path))
+@click.option("--forms", "forms_", default="all", show_default=True, help="a1,a2,… 或 all")
+@click.option("--format", "formats", default="docx,pdf,xlsx", show_default=True)
+@click.option("--period", default=None, help="2026（全年）或 2026Q1。")
+@click.option("--year", type=int, default=None)
+@click.option("--unit", default="", help="只导出此单位。")
+@click.option("--community", default="")
+@click.option("--compound", default="")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("output"), show_default=True)
+@click.option("--skip-invalid", is_flag=True, help="跳过出错的行（并列出），其余照常生成。")
+@common
+def export_cmd(ledger: Path, forms_: str, formats: str, period: str | None, year: int | None,
+               unit: str, community: str, compound: str, out: Path, skip_invalid: bool,
+               profile: str, date_: str | None) -> None:
+    """导出所选表单的全部文件到 OUT，并写 manifest.json。"""
+    opts = _options(profile, date_)
+    forms, fmts = select(forms_), parse_formats(formats)
+    led, issues = read_ledger(ledger, opts.profile, skip_invalid=skip_invalid)
+    for issue in issues:
+        if issue.severity == "error":
+            click.echo(issue.render() + "（已跳过此行）", err=True)
+    if unit and unit not in led.units:
+        raise UserError(f"台账中没有单位「{unit}」。", "可用：" + "、".join(led.units))
+    per = _period(led, period, year)
+    filters = Filters(unit=unit, community=community, compound=compound)
+    total = sum(len([f for f in fmts if f in j.form.formats])
+                for j in plan(led, forms, per, filters))
+    tick, stop = _progress(total)
+    try:
+        report = export(led, out, forms, fmts, per, opts, filters, on_done=tick)
+    finally:
+        stop()
+    _summary(report, out)
+
+
+def _scope(led: Ledger, form_scope: str, per: Period, member: str, unit: str, community: str,
+           compound: str, building: str) -> Scope:
+    if form_scope == MEMBER_YEAR:
+        found = [m for m in led.members.values() if member in (m.id, m.name)]
+        if len(found) != 1:
+            raise UserError(f"--member「{member}」" + ("找不到。" if not found else "有重名。"),
+                            "请用编号指定党员干部。")
+        return Scope(per, member_id=found[0].id)
+    if form_scope == UNIT_PERIOD:
+        if unit not in led.units:
+            raise UserError(f"请用 --unit 指定单位（「{unit}」不在台账中）。",
+                            "可用：" + "、".join(led.units))
+        return Scope(per, unit=unit)
+    matches = [k for k in led.compounds if (not community or k[0] == community)
+               and k[1] == compound]
+    if len(matches) != 1:
+        raise UserError("请用 --compound（必要时加 --community）和 --building 指定楼栋。")
+    return Scope(per, community=matches[0][0], compound=compound, building=building)
+
+
+@main.command()
+@click.argument("ledger", type=click.Path(path_type=Path))
+@click.option("--form", "form_id", required=True, type=click.Choice(list(FORMS)))
+@click.option("--member", default="", help="编号（或唯一的姓名），用于 a3、a5。")
+@click.option("--unit", default="", help="单位名称，用于 a2、a4。")
+@click.option("--community", default="")
+@click.option("--compound", default="")
+@click.option("--building", default="")
+@click.option("--period", default=None)
+@click.option("--year", type=int, default=None)
+@click.option("--format", "fmt", default="pdf", show_default=True,
+              type=click.Choice(["docx", "pdf", "xlsx"]))
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="输出文件路径。")
+@common
+def render(ledger: Path, form_id: str, member: str, unit: str, community: str, compound: str,
+           building: str, period: str | None, year: int | None, fmt: str, out: Path | None,
+           profile: str, date_: str | None) -> None:
+    """生成一份文件（例如某人的 a5 评价表）。"""
+    opts = _options(profile, date_)
+    led, _ = read_ledger(ledger, opts.profile)
+    form = FORMS[form_id]
+    per = _period(led, period, year)
+    scope = _scope(led, form.scope, per, member, unit, community, compound, building)
+    data = render_one(led, form, scope, fmt, opts)
+    if out is None:
+        who = scope.member_id and f"{scope.member_id}_{led.members[scope.member_id].name}"
+        name = who or scope.unit or f"{scope.community}{scope.compound}{scope.building}"
+        out = Path("output") / f"{form_id}_{safe_name(name)}_{per.label}.{fmt}"
+    atomic_write(out, data)
+    click.echo(str(out))
+
+
+@main.command()
+@click.argument("form_id", type=click.Choice(list(FORMS)))
+@click.option("--format", "formats", default=None, help="默认该表单的全部格式。")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("output/blank"),
+              show_default=True)
+@click.option("--profile", default=DEFAULT_PROFILE)
+def blank(form_id: str, formats: str | None, out: Path, profile: str) -> None:
+    """生成完全空白的表格，供手工填写。"""
+    form = FORMS[form_id]
+    opts = Options(profile=load_profile(profile))
+    for fmt in parse_formats(formats) if formats else form.formats:
+        path = out / f"{form.label}_{safe_name(form.name)}_空白.{fmt}"
+        atomic_write(path, render_blank(form, fmt, opts))
+        click.echo(str(path))
+
+
+@main.command()
+@click.option("--out", type=click.Path(path_type=Path), default=Path("output"), show_default=True)
+@click.option("--ledger", type=click.Path(path_type=Path), default=SAMPLE, show_default=True)
+@common
+def demo(out: Path, ledger: Path, profile: str, date_: str | None) -> None:
+    """示例：由 data/ledger.xlsx 生成全套表格到 output/。"""
+    if not ledger.exists() and ledger == SAMPLE:
+        from .sample import generate, write_xlsx
+
+        write_xlsx(generate(), ledger)
+    opts = _options(profile, date_)
+    led, _ = read_ledger(ledger, opts.profile)
+    per = _period(led, None, None)
+    forms = select("all")
+    fmts = ("docx", "pdf", "xlsx")
+    total = sum(len([f for f in fmts if f in j.form.formats])
+                for j in plan(led, forms, per, Filters()))
+    tick, stop = _progress(total)
+    try:
+        report = export(led, out, forms, fmts, per, opts, on_done=tick)
+    finally:
+        stop()
+    for form in forms:
+        for fmt in form.formats:
+            atomic_write(out / "blank" / f"{form.label}_{safe_name(form.name)}_空白.{fmt}",
+                         render_blank(form, fmt, opts))
+    _summary(report, out)
+    click.echo(f"空白表格：{out / 'blank'}")

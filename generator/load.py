@@ -1,0 +1,162 @@
+"""Stage 1 — load: a ledger path (.xlsx workbook, folder of .csv, .json) in, raw sheets out.
+
+Raw sheets keep every cell as read (strings, numbers, dates) with its row number, so the
+validator can point at the exact cell. No value is interpreted here.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import Issue, UserError
+from .schema import SHEET_BY_KEY, SHEET_BY_NAME, SHEETS, canon_header
+
+Cell = str | int | float | dt.date | dt.datetime | None
+
+
+@dataclass
+class RawSheet:
+    """One sheet as read: canonical headers and (row number, cells) pairs."""
+
+    file: str
+    name: str
+    headers: list[str]
+    rows: list[tuple[int, list[Cell]]] = field(default_factory=list)
+
+
+@dataclass
+class RawLedger:
+    """Every sheet found, by sheet name, plus problems met while reading."""
+
+    source: str
+    sheets: dict[str, RawSheet]
+    issues: list[Issue] = field(default_factory=list)
+
+
+def load(path: str | Path) -> RawLedger:
+    """Read an .xlsx workbook, a folder of <sheet>.csv files, or a .json file."""
+    p = Path(path)
+    if not p.exists():
+        raise UserError(f"找不到台账文件「{p}」。", "请检查路径；可用 formgen init 生成空白台账。")
+    if p.is_dir():
+        return _load_csv_dir(p)
+    suffix = p.suffix.lower()
+    if suffix in {".xlsx", ".xlsm"}:
+        return _load_xlsx(p)
+    if suffix == ".json":
+        return _load_json(p)
+    if suffix == ".csv":
+        return _load_csv_dir(p.parent, only=p)
+    raise UserError(
+        f"不支持的台账格式「{p.name}」。", "请使用 .xlsx 工作簿、CSV 文件夹或 .json 文件。"
+    )
+
+
+def _find_header(rows: list[list[Cell]], sheet: str) -> int:
+    """Index of the header row among the first rows: the one naming a known column."""
+    known = {c.header for c in SHEET_BY_NAME[sheet].columns} if sheet in SHEET_BY_NAME else set()
+    for i, row in enumerate(rows[:6]):
+        names = {canon_header(str(v)) for v in row if v is not None}
+        if len(names & known) >= 2 or (known and names & known == known):
+            return i
+    return 0
+
+
+def _sheet_from_rows(file: str, name: str, rows: Iterator[list[Cell]]) -> RawSheet:
+    head: list[list[Cell]] = []
+    for row in rows:
+        head.append(row)
+        if len(head) >= 6:
+            break
+    h = _find_header(head, name)
+    headers = [canon_header(str(v)) if v is not None else "" for v in head[h]] if head else []
+    sheet = RawSheet(file=file, name=name, headers=headers)
+    rownum = h + 1
+    for row in [*head[h + 1 :], *rows]:
+        rownum += 1
+        if any(v is not None and str(v).strip() != "" for v in row):
+            sheet.rows.append((rownum, list(row)))
+    return sheet
+
+
+def _load_xlsx(p: Path) -> RawLedger:
+    from openpyxl import load_workbook  # only the loader touches workbooks
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about data validation extensions
+            wb = load_workbook(p, read_only=True, data_only=False)
+    except Exception as exc:  # zip/xml errors from a damaged or mislabelled file
+        raise UserError(f"无法打开工作簿「{p}」：{exc}", "请确认文件是 Excel/WPS 保存的 .xlsx。")
+    ledger = RawLedger(source=str(p), sheets={})
+    try:
+        for ws in wb.worksheets:
+            name = canon_header(ws.title)
+            if name not in SHEET_BY_NAME:
+                continue
+            rows = (list(r) for r in ws.iter_rows(values_only=True))
+            ledger.sheets[name] = _sheet_from_rows(p.name, name, rows)
+    finally:
+        wb.close()
+    return ledger
+
+
+def _decode(data: bytes) -> str:
+    """CSV bytes as Excel/WPS save them: UTF-8 (with or without BOM), else GBK/GB18030."""
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("utf-8", errors="replace")
+
+
+def _load_csv_dir(d: Path, only: Path | None = None) -> RawLedger:
+    ledger = RawLedger(source=str(only or d), sheets={})
+    files = [only] if only else sorted(d.glob("*.csv"))
+    for f in files:
+        name = canon_header(f.stem)
+        if name not in SHEET_BY_NAME:
+            continue
+        text = _decode(f.read_bytes())
+        rows = (list(r) for r in csv.reader(io.StringIO(text)))
+        ledger.sheets[name] = _sheet_from_rows(f.name, name, rows)  # type: ignore[arg-type]
+    if not ledger.sheets:
+        names = "、".join(s.name for s in SHEETS)
+        raise UserError(f"文件夹「{d}」中没有可识别的 CSV 台账。", f"文件名应为工作表名：{names}")
+    return ledger
+
+
+def _load_json(p: Path) -> RawLedger:
+    try:
+        data = json.loads(p.read_text(encoding="utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UserError(f"无法读取 JSON 台账「{p}」：{exc}") from None
+    if not isinstance(data, dict):
+        raise UserError(f"JSON 台账「{p}」应是以工作表名为键的对象。")
+    ledger = RawLedger(source=str(p), sheets={})
+    for key, records in data.items():
+        name = canon_header(key)
+        sheet = SHEET_BY_NAME.get(name) or SHEET_BY_KEY.get(key)
+        if sheet is None or not isinstance(records, list):
+            continue
+        headers: list[str] = []
+        for rec in records:
+            for k in rec if isinstance(rec, dict) else ():
+                ck = canon_header(str(k))
+                if ck not in headers:
+                    headers.append(ck)
+        raw = RawSheet(file=p.name, name=sheet.name, headers=headers)
+        for i, rec in enumerate(records, start=1):
+            if isinstance(rec, dict):
+                canon = {canon_header(str(k)): v for k, v in rec.items()}
+                raw.rows.append((i, [canon.get(h) for h in headers]))
+        ledger.sheets[sheet.name] = raw
+    return ledger

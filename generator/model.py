@@ -1,0 +1,136 @@
+"""Typed records of a validated ledger. Plain dataclasses; no I/O, no rendering."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Unit:
+    name: str
+    org: str
+    org_type: str = ""
+    secretary: str = ""
+    filler: str = ""
+    phone: str = ""
+
+
+@dataclass
+class Community:
+    name: str
+    org: str
+    street: str = ""
+    secretary: str = ""
+    phone: str = ""
+
+
+@dataclass
+class Compound:
+    community: str
+    name: str
+    branch: str
+    secretary: str = ""
+    contact: str = ""
+    phone: str = ""
+    committee: str = ""
+    committee_head: str = ""
+
+
+@dataclass
+class Member:
+    id: str
+    name: str
+    unit: str
+    title: str
+    community: str
+    compound: str
+    gender: str = ""
+    phone: str = ""
+    building: str = ""
+    entrance: str = ""
+    door: str = ""
+    speciality: str = ""
+    is_party: bool = True
+    reg_date: dt.date | None = None
+    row: int = 0
+
+    @property
+    def address(self) -> str:
+        """小区 + 楼栋 + 单元 + 门牌号, as printed on a1 and a5."""
+        return f"{self.compound}{self.building}{self.entrance}{self.door}"
+
+
+@dataclass
+class Decision:
+    member_id: str
+    date: dt.date
+    matter: str
+    meeting_type: str = ""
+
+
+@dataclass
+class Pledge:
+    member_id: str
+    year: int
+    item: str
+    measures: str = ""
+    deadline: str = ""
+    pledge_date: dt.date | None = None
+    status: str = ""
+
+
+@dataclass
+class Post:
+    member_id: str
+    post: str
+    since: dt.date | None = None
+    note: str = ""
+
+
+@dataclass
+class Activity:
+    member_id: str
+    date: dt.date
+    kind: str = ""
+    content: str = ""
+    hours: float | None = None
+    confirmer: str = ""
+
+
+@dataclass
+class Evaluation:
+    member_id: str
+    year: int
+    activity_text: str = ""
+    duty_text: str = ""
+    grades: dict[str, str] = field(default_factory=dict)  # party key -> grade word
+    comments: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Ledger:
+    """Everything a run needs, indexed by the keys the forms look up."""
+
+    source: str
+    units: dict[str, Unit] = field(default_factory=dict)
+    communities: dict[str, Community] = field(default_factory=dict)
+    compounds: dict[tuple[str, str], Compound] = field(default_factory=dict)
+    members: dict[str, Member] = field(default_factory=dict)  # in member order
+    decisions: dict[str, list[Decision]] = field(default_factory=lambda: defaultdict(list))
+    pledges: dict[str, list[Pledge]] = field(default_factory=lambda: defaultdict(list))
+    posts: dict[str, list[Post]] = field(default_factory=lambda: defaultdict(list))
+    activities: dict[str, list[Activity]] = field(default_factory=lambda: defaultdict(list))
+    evaluations: dict[tuple[str, int], Evaluation] = field(default_factory=dict)
+
+    def years(self) -> list[int]:
+        """Years that appear in pledges, evaluations, decisions and activities."""
+        ys = {y for (_, y) in self.evaluations}
+        ys |= {p.year for ps in self.pledges.values() for p in ps}
+        ys |= {d.date.year for ds in self.decisions.values() for d in ds}
+        ys |= {a.date.year for acts in self.activities.values() for a in acts}
+        return sorted(ys)
+
+    def members_of_unit(self, unit: str) -> list[Member]:
+        return [m for m in self.members.values() if m.unit == unit]

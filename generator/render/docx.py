@@ -1,0 +1,133 @@
+"""DOCX backend: a docxtpl template compiled once, then filled per document.
+
+``CompiledDocx(path)`` does the expensive work once per run: docxtpl's clean-up of
+Word's split ``{{ tags }}`` (``patch_xml``), Jinja compilation with autoescape on, and
+deflating every zip part that does not change. ``render(context)`` then only renders the
+templated XML parts, swaps in the document's QR image, and assembles the zip.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from ..errors import TemplateError
+from . import ziputil
+
+_TEMPLATED = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
+_BR = '</w:t><w:br/><w:t xml:space="preserve">'
+QR_DESCR = "formgen-qr"  # alt text of the placeholder picture the QR code replaces
+
+
+def _finalize(value: object) -> object:
+    """Escape for XML and turn line breaks into Word breaks."""
+    if value is None:
+        return ""
+    if isinstance(value, Markup):
+        return value
+    return Markup(str(escape(value)).replace("\n", _BR))
+
+
+def jinja_env() -> jinja2.Environment:
+    """The one Jinja environment for DOCX XML: autoescape on, unknown names are errors."""
+    return jinja2.Environment(
+        autoescape=True, undefined=jinja2.StrictUndefined, finalize=_finalize,
+        keep_trailing_newline=True,
+    )  # fmt: skip
+
+
+class CompiledDocx:
+    """A DOCX template prepared once; ``render`` fills it for one document."""
+
+    def __init__(self, path: Path) -> None:
+        from docxtpl import DocxTemplate  # its tag clean-up only; never per document
+
+        self.path = path
+        self.parts: list[ziputil.Part | str] = []  # str = templated part name
+        self.templates: dict[str, jinja2.Template] = {}
+        self.qr_part: str | None = None
+        env = jinja_env()
+        tpl = DocxTemplate(str(path))
+        try:
+            with zipfile.ZipFile(path) as z:
+                names = z.namelist()
+                for name in names:
+                    data = z.read(name)
+                    if _TEMPLATED.match(name) and (b"{{" in data or b"{%" in data):
+                        xml = tpl.patch_xml(data.decode("utf-8"))
+                        try:
+                            self.templates[name] = env.from_string(xml)
+                        except jinja2.TemplateSyntaxError as exc:
+                            raise TemplateError(path.name, f"模板语法错误：{exc.message}",
+                                                hint=f"{name} 第{exc.lineno}行附近") from None
+                        self.parts.append(name)
+                    else:
+                        self.parts.append(ziputil.deflate(name, data))
+                self.qr_part = _find_qr_part(z, names)
+        except zipfile.BadZipFile:
+            raise TemplateError(path.name, "不是有效的 DOCX 文件") from None
+
+    def render(self, context: dict[str, Any], qr_png: bytes | None = None) -> bytes:
+        """A context dict (and the document's QR code PNG) -> DOCX bytes."""
+        out: list[ziputil.Part] = []
+        for part in self.parts:
+            if isinstance(part, str):
+                try:
+                    xml = self.templates[part].render(context)
+                except jinja2.UndefinedError as exc:
+                    raise TemplateError(self.path.name, f"字段不存在（{exc.message}）",
+                                        hint="请用 formgen templates check 检查模板标签") from None
+                out.append(ziputil.deflate(part, xml.encode("utf-8")))
+            elif qr_png is not None and part.name.decode() == self.qr_part:
+                out.append(ziputil.deflate(self.qr_part, qr_png, level=1))
+            else:
+                out.append(part)
+        return ziputil.build(out)
+
+    def variables(self) -> set[str]:
+        """Top-level names the template uses (for ``formgen templates check``)."""
+        from jinja2 import meta
+
+        env = jinja_env()
+        names: set[str] = set()
+        with zipfile.ZipFile(self.path) as z:
+            from docxtpl import DocxTemplate
+
+            tpl = DocxTemplate(str(self.path))
+            for name in self.templates:
+                names |= meta.find_undeclared_variables(
+                    env.parse(tpl.patch_xml(z.read(name).decode("utf-8"))))
+        return names
+
+
+def _find_qr_part(z: zipfile.ZipFile, names: list[str]) -> str | None:
+    """Zip name of the image behind the picture whose alt text is QR_DESCR, if any."""
+    doc = z.read("word/document.xml").decode("utf-8")
+    m = re.search(rf'descr="{QR_DESCR}".*?r:embed="(rId\d+)"', doc, re.DOTALL)
+    if not m:
+        return None
+    rels = z.read("word/_rels/document.xml.rels").decode("utf-8")
+    t = re.search(rf'Id="{m.group(1)}"[^>]*Target="([^"]+)"', rels) or re.search(
+        rf'Target="([^"]+)"[^>]*Id="{m.group(1)}"', rels)
+    if not t:
+        return None
+    target = "word/" + t.group(1).lstrip("/").removeprefix("word/")
+    return target if target in names else None
+
+
+def docx_text(data: bytes) -> str:
+    """All paragraph and table text of a DOCX (used by tests and checks)."""
+    from docx import Document
+
+    doc = Document(io.BytesIO(data))
+    parts = [p.text for p in doc.paragraphs]
+    for t in doc.tables:
+        for row in t.rows:
+            parts += [c.text for c in row.cells]
+    return "\n".join(parts)

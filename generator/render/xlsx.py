@@ -1,0 +1,159 @@
+"""XLSX backend: a tabular form's columns and context in, a print-ready workbook out.
+
+Layout as the seed: 附件N, title, the 统计单位/时间 line, one or two header rows (merged
+as in the seed), one row per record, the summary and footer lines, the 注 note. Text
+that looks like a formula is written as text (quote-prefixed), never evaluated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from . import ziputil
+
+FANG, TITLE, HEI = "仿宋_GB2312", "方正小标宋简体", "黑体"
+_THIN = Side(style="thin", color="000000")
+_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_FORMULA_START = ("=", "+", "-", "@")
+_CENTRED = {"no", "name", "count", "party"}
+
+
+class ColumnLike(Protocol):
+    key: str
+    label: str
+    group: str
+    width: float
+
+
+def put(ws: Worksheet, row: int, col: int, value: Any, font: Font | None = None,
+        align: Alignment | None = None, border: bool = False) -> None:
+    """Write one cell; strings that look like formulas stay literal text."""
+    cell = ws.cell(row=row, column=col, value=value)
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    if font:
+        cell.font = font
+    if align:
+        cell.alignment = align
+    if border:
+        cell.border = _BOX
+
+
+def _merge_line(ws: Worksheet, row: int, first: int, last: int, value: str, font: Font,
+                align: Alignment) -> None:
+    put(ws, row, first, value, font, align)
+    if last > first:
+        ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
+
+
+def render_table(columns: Sequence[ColumnLike], ctx: dict[str, Any], label: str,
+                 landscape: bool = True, stamp: dt.datetime | None = None) -> bytes:
+    """Columns + context -> XLSX bytes (deterministic for the same input and stamp)."""
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = label
+    n = len(columns)
+    half = max(1, n // 2)
+    body = Font(name=FANG, size=12)
+    wrap_c = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    wrap_l = Alignment(horizontal="left", vertical="center", wrap_text=True)
+    for j, c in enumerate(columns, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = c.width
+
+    put(ws, 1, 1, label, Font(name=HEI, size=12))
+    _merge_line(ws, 2, 1, n, ctx["title"], Font(name=TITLE, size=18, bold=True),
+                Alignment(horizontal="center", vertical="center", wrap_text=True))
+    ws.row_dimensions[2].height = 36
+    _merge_line(ws, 3, 1, half, ctx["head_left"], body, Alignment(horizontal="left"))
+    _merge_line(ws, 3, half + 1, n, ctx["head_right"], body, Alignment(horizontal="right"))
+
+    two_rows = any(c.group for c in columns)
+    head = Font(name=HEI, size=12)
+    top = 4
+    j = 1
+    while j <= n:
+        c = columns[j - 1]
+        if c.group and two_rows:
+            span = 1
+            while j - 1 + span < n and columns[j - 1 + span].group == c.group:
+                span += 1
+            for k in range(j, j + span):
+                put(ws, top, k, c.group if k == j else None, head, wrap_c, border=True)
+                put(ws, top + 1, k, columns[k - 1].label, head, wrap_c, border=True)
+            ws.merge_cells(start_row=top, start_column=j, end_row=top, end_column=j + span - 1)
+            j += span
+            continue
+        put(ws, top, j, c.label, head, wrap_c, border=True)
+        if two_rows:
+            put(ws, top + 1, j, None, head, wrap_c, border=True)
+            ws.merge_cells(start_row=top, start_column=j, end_row=top + 1, end_column=j)
+        j += 1
+    last_head = top + 1 if two_rows else top
+    for r in range(top, last_head + 1):
+        ws.row_dimensions[r].height = 22
+
+    r = last_head
+    for rec in ctx["rows"]:
+        r += 1
+        for j, c in enumerate(columns, start=1):
+            value = rec.get(c.key, "")
+            if c.key in {"no", "count"} and isinstance(value, str) and value.isdigit():
+                value = int(value)
+            put(ws, r, j, value, body, wrap_c if c.key in _CENTRED else wrap_l, border=True)
+        longest = max((len(str(rec.get(c.key, ""))) / max(c.width / 2.1, 1) for c in columns),
+                      default=1)
+        ws.row_dimensions[r].height = max(20, 16 * min(int(longest) + 1, 12))
+
+    r += 1
+    if ctx.get("summary"):
+        _merge_line(ws, r, 1, n, ctx["summary"], body, wrap_l)
+        ws.row_dimensions[r].height = 24
+        r += 1
+    _merge_line(ws, r, 1, half, ctx["foot_left"], body, Alignment(horizontal="left"))
+    _merge_line(ws, r, half + 1, n, ctx["foot_right"], body, Alignment(horizontal="right"))
+    if ctx.get("notes"):
+        r += 1
+        _merge_line(ws, r, 1, n, ctx["notes"], Font(name=FANG, size=10.5), wrap_l)
+        ws.row_dimensions[r].height = 30
+
+    ws.print_title_rows = f"{top}:{last_head}"
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.6
+    ws.page_margins.top, ws.page_margins.bottom = 0.7, 0.6
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+
+    buf = io.BytesIO()
+    wb.save(buf)
+    return _deterministic(buf.getvalue(), stamp or dt.datetime(2000, 1, 1))
+
+
+def _deterministic(data: bytes, stamp: dt.datetime) -> bytes:
+    """Re-pack with fixed zip times and a fixed docProps timestamp."""
+    iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    parts = []
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        for info in z.infolist():
+            content = z.read(info)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(
+                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)", rb"\g<1>" +
+                    iso.encode() + rb"\2", content)
+            parts.append(ziputil.deflate(info.filename, content))
+    return ziputil.build(parts)

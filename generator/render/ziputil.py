@@ -1,0 +1,63 @@
+"""A minimal, deterministic ZIP writer for OOXML packages.
+
+Parts are deflated once and reused across documents (``Part``); only the parts that
+change per document are deflated per call. Every entry carries the same fixed timestamp,
+so the same content always gives the same bytes (and the same SHA-256).
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from dataclasses import dataclass
+
+_DOS_TIME, _DOS_DATE = 0, (0 << 9) | (1 << 5) | 1  # 1980-01-01 00:00
+_UTF8 = 0x0800
+
+
+@dataclass(frozen=True)
+class Part:
+    """One zip entry, already compressed."""
+
+    name: bytes
+    crc: int
+    size: int
+    data: bytes  # raw deflate stream
+    method: int = 8
+
+
+def deflate(name: str, content: bytes, level: int = 6) -> Part:
+    """Compress one entry's content -> Part."""
+    c = zlib.compressobj(level, zlib.DEFLATED, -15)
+    data = c.compress(content) + c.flush()
+    return Part(name.encode("utf-8"), zlib.crc32(content), len(content), data)
+
+
+def build(parts: list[Part]) -> bytes:
+    """Parts in order -> the bytes of a ZIP file."""
+    out: list[bytes] = []
+    central: list[bytes] = []
+    offset = 0
+    for p in parts:
+        local = struct.pack(
+            "<4s5H3L2H", b"PK\x03\x04", 20, _UTF8, p.method, _DOS_TIME, _DOS_DATE,
+            p.crc, len(p.data), p.size, len(p.name), 0,
+        ) + p.name  # fmt: skip
+        central.append(struct.pack(
+            "<4s6H3L5H2L", b"PK\x01\x02", 20, 20, _UTF8, p.method, _DOS_TIME, _DOS_DATE,
+            p.crc, len(p.data), p.size, len(p.name), 0, 0, 0, 0, 0, offset,
+        ) + p.name)  # fmt: skip
+        out += (local, p.data)
+        offset += len(local) + len(p.data)
+    cd = b"".join(central)
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(parts), len(parts), len(cd), offset, 0)
+    return b"".join([*out, cd, end])
+
+
+def rezip(data: bytes) -> bytes:
+    """Any zip's bytes -> the same entries re-packed deterministically."""
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return build([deflate(i.filename, z.read(i)) for i in z.infolist()])
