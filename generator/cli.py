@@ -17,7 +17,7 @@ import click
 from . import normalize
 from .context import Options, Scope
 from .errors import FormgenError, UserError
-from .forms import BUILDING, FORMS, MEMBER_YEAR, UNIT_PERIOD, select
+from .forms import FORMS, MEMBER_YEAR, UNIT_PERIOD, select
 from .initbook import blank_workbook
 from .model import Ledger
 from .period import Period
@@ -51,16 +51,26 @@ def _debug(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
 
 @click.group(cls=FormgenGroup)
 @click.version_option(package_name="formgen")
-@click.option("--debug", is_flag=True, expose_value=False, callback=_debug, is_eager=True,
-              help="出错时显示完整的 Python 回溯。")
+@click.option(
+    "--debug",
+    is_flag=True,
+    expose_value=False,
+    callback=_debug,
+    is_eager=True,
+    help="出错时显示完整的 Python 回溯。",
+)
 def main() -> None:
     """formgen：由党员干部台账生成“五亮五共”各类表格（DOCX、XLSX、PDF）。"""
 
 
 def common(f: Callable[..., Any]) -> Callable[..., Any]:
     """Options shared by the commands that read a ledger."""
-    f = click.option("--profile", default=DEFAULT_PROFILE, show_default=True,
-                     help="政策配置（id 或 YAML 路径）。")(f)
+    f = click.option(
+        "--profile",
+        default=DEFAULT_PROFILE,
+        show_default=True,
+        help="政策配置（id 或 YAML 路径）。",
+    )(f)
     f = click.option("--date", "date_", default=None, help="表上“时间”一栏的日期，默认今天。")(f)
     return f
 
@@ -121,11 +131,21 @@ def _progress(total: int) -> tuple[Callable[..., None], Callable[[], None]]:
     """A progress bar on a terminal; nothing when piped."""
     if not sys.stderr.isatty() or total == 0:
         return (lambda *_: None), (lambda: None)
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeRemainingColumn)  # fmt: skip
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,  # fmt: skip
+    )
 
-    bar = Progress(TextColumn("生成中"), BarColumn(), MofNCompleteColumn(),
-                   TimeRemainingColumn(), transient=True)
+    bar = Progress(
+        TextColumn("生成中"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+    )
     task = bar.add_task("export", total=total)
     bar.start()
     return (lambda *_: bar.advance(task)), bar.stop
@@ -152,9 +172,20 @@ def _summary(report: Report, out: Path) -> None:
 @click.option("--out", type=click.Path(path_type=Path), default=Path("output"), show_default=True)
 @click.option("--skip-invalid", is_flag=True, help="跳过出错的行（并列出），其余照常生成。")
 @common
-def export_cmd(ledger: Path, forms_: str, formats: str, period: str | None, year: int | None,
-               unit: str, community: str, compound: str, out: Path, skip_invalid: bool,
-               profile: str, date_: str | None) -> None:
+def export_cmd(
+    ledger: Path,
+    forms_: str,
+    formats: str,
+    period: str | None,
+    year: int | None,
+    unit: str,
+    community: str,
+    compound: str,
+    out: Path,
+    skip_invalid: bool,
+    profile: str,
+    date_: str | None,
+) -> None:
     """导出所选表单的全部文件到 OUT，并写 manifest.json。"""
     opts = _options(profile, date_)
     forms, fmts = select(forms_), parse_formats(formats)
@@ -166,8 +197,9 @@ def export_cmd(ledger: Path, forms_: str, formats: str, period: str | None, year
         raise UserError(f"台账中没有单位「{unit}」。", "可用：" + "、".join(led.units))
     per = _period(led, period, year)
     filters = Filters(unit=unit, community=community, compound=compound)
-    total = sum(len([f for f in fmts if f in j.form.formats])
-                for j in plan(led, forms, per, filters))
+    total = sum(
+        len([f for f in fmts if f in j.form.formats]) for j in plan(led, forms, per, filters)
+    )
     tick, stop = _progress(total)
     try:
         report = export(led, out, forms, fmts, per, opts, filters, on_done=tick)
@@ -176,21 +208,33 @@ def export_cmd(ledger: Path, forms_: str, formats: str, period: str | None, year
     _summary(report, out)
 
 
-def _scope(led: Ledger, form_scope: str, per: Period, member: str, unit: str, community: str,
-           compound: str, building: str) -> Scope:
+def _scope(
+    led: Ledger,
+    form_scope: str,
+    per: Period,
+    member: str,
+    unit: str,
+    community: str,
+    compound: str,
+    building: str,
+) -> Scope:
     if form_scope == MEMBER_YEAR:
         found = [m for m in led.members.values() if member in (m.id, m.name)]
         if len(found) != 1:
-            raise UserError(f"--member「{member}」" + ("找不到。" if not found else "有重名。"),
-                            "请用编号指定党员干部。")
+            raise UserError(
+                f"--member「{member}」" + ("找不到。" if not found else "有重名。"),
+                "请用编号指定党员干部。",
+            )
         return Scope(per, member_id=found[0].id)
     if form_scope == UNIT_PERIOD:
         if unit not in led.units:
-            raise UserError(f"请用 --unit 指定单位（「{unit}」不在台账中）。",
-                            "可用：" + "、".join(led.units))
+            raise UserError(
+                f"请用 --unit 指定单位（「{unit}」不在台账中）。", "可用：" + "、".join(led.units)
+            )
         return Scope(per, unit=unit)
-    matches = [k for k in led.compounds if (not community or k[0] == community)
-               and k[1] == compound]
+    matches = [
+        k for k in led.compounds if (not community or k[0] == community) and k[1] == compound
+    ]
     if len(matches) != 1:
         raise UserError("请用 --compound（必要时加 --community）和 --building 指定楼栋。")
     return Scope(per, community=matches[0][0], compound=compound, building=building)
@@ -206,13 +250,26 @@ def _scope(led: Ledger, form_scope: str, per: Period, member: str, unit: str, co
 @click.option("--building", default="")
 @click.option("--period", default=None)
 @click.option("--year", type=int, default=None)
-@click.option("--format", "fmt", default="pdf", show_default=True,
-              type=click.Choice(["docx", "pdf", "xlsx"]))
+@click.option(
+    "--format", "fmt", default="pdf", show_default=True, type=click.Choice(["docx", "pdf", "xlsx"])
+)
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="输出文件路径。")
 @common
-def render(ledger: Path, form_id: str, member: str, unit: str, community: str, compound: str,
-           building: str, period: str | None, year: int | None, fmt: str, out: Path | None,
-           profile: str, date_: str | None) -> None:
+def render(
+    ledger: Path,
+    form_id: str,
+    member: str,
+    unit: str,
+    community: str,
+    compound: str,
+    building: str,
+    period: str | None,
+    year: int | None,
+    fmt: str,
+    out: Path | None,
+    profile: str,
+    date_: str | None,
+) -> None:
     """生成一份文件（例如某人的 a5 评价表）。"""
     opts = _options(profile, date_)
     led, _ = read_ledger(ledger, opts.profile)
@@ -231,8 +288,9 @@ def render(ledger: Path, form_id: str, member: str, unit: str, community: str, c
 @main.command()
 @click.argument("form_id", type=click.Choice(list(FORMS)))
 @click.option("--format", "formats", default=None, help="默认该表单的全部格式。")
-@click.option("--out", type=click.Path(path_type=Path), default=Path("output/blank"),
-              show_default=True)
+@click.option(
+    "--out", type=click.Path(path_type=Path), default=Path("output/blank"), show_default=True
+)
 @click.option("--profile", default=DEFAULT_PROFILE)
 def blank(form_id: str, formats: str | None, out: Path, profile: str) -> None:
     """生成完全空白的表格，供手工填写。"""
@@ -259,8 +317,9 @@ def demo(out: Path, ledger: Path, profile: str, date_: str | None) -> None:
     per = _period(led, None, None)
     forms = select("all")
     fmts = ("docx", "pdf", "xlsx")
-    total = sum(len([f for f in fmts if f in j.form.formats])
-                for j in plan(led, forms, per, Filters()))
+    total = sum(
+        len([f for f in fmts if f in j.form.formats]) for j in plan(led, forms, per, Filters())
+    )
     tick, stop = _progress(total)
     try:
         report = export(led, out, forms, fmts, per, opts, on_done=tick)
@@ -268,7 +327,9 @@ def demo(out: Path, ledger: Path, profile: str, date_: str | None) -> None:
         stop()
     for form in forms:
         for fmt in form.formats:
-            atomic_write(out / "blank" / f"{form.label}_{safe_name(form.name)}_空白.{fmt}",
-                         render_blank(form, fmt, opts))
+            atomic_write(
+                out / "blank" / f"{form.label}_{safe_name(form.name)}_空白.{fmt}",
+                render_blank(form, fmt, opts),
+            )
     _summary(report, out)
     click.echo(f"空白表格：{out / 'blank'}")

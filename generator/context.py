@@ -16,7 +16,6 @@ from .model import Compound, Ledger, Member, Unit
 from .normalize import cn_date
 from .period import Period
 from .profile import Profile
-from .schema import PARTIES
 
 BLANK = "______"
 DATE_BLANK = "____年__月__日"
@@ -49,8 +48,14 @@ def _or_blank(value: str | None) -> str:
     return value if value else BLANK
 
 
-def _common(title: str, head_left: str, opts: Options, foot: tuple[str, str], notes: str,
-            date: dt.date | None = None) -> Context:
+def _common(
+    title: str,
+    head_left: str,
+    opts: Options,
+    foot: tuple[str, str],
+    notes: str,
+    date: dt.date | None = None,
+) -> Context:
     return {
         "title": title,
         "head_left": head_left,
@@ -75,7 +80,10 @@ def a1(ledger: Ledger, scope: Scope, opts: Options) -> Context:
     ]  # fmt: skip
     ctx = _common(
         f"{scope.community}{scope.compound}{scope.building}党员干部基本情况公示表",
-        f"公示单位：{cmp.branch}", opts, ("", ""), "",
+        f"公示单位：{cmp.branch}",
+        opts,
+        ("", ""),
+        "",
     )
     ctx.update(_a1_footer(cmp))
     ctx["rows"] = [_a1_row(i, m) for i, m in enumerate(members, start=1)]
@@ -97,11 +105,18 @@ def _a1_footer(cmp: Compound | None) -> Context:
 
 
 def a1_blank(opts: Options) -> Context:
-    ctx = _common("××社区××小区××楼栋党员干部基本情况公示表", f"公示单位：{BLANK}小区党支部",
-                  opts, ("", ""), "")
+    ctx = _common(
+        "××社区××小区××楼栋党员干部基本情况公示表",
+        f"公示单位：{BLANK}小区党支部",
+        opts,
+        ("", ""),
+        "",
+    )
     ctx.update(_a1_footer(None), head_right=f"时间：{DATE_BLANK}")
-    ctx["rows"] = [_empty_row(i, "no name unit_title phone address speciality party")
-                   for i in range(1, BLANK_ROWS + 1)]
+    ctx["rows"] = [
+        _empty_row(i, "no name unit_title phone address speciality party")
+        for i in range(1, BLANK_ROWS + 1)
+    ]
     return ctx
 
 
@@ -131,27 +146,42 @@ def a2(ledger: Ledger, scope: Scope, opts: Options) -> Context:
             "matters": "；".join(d.matter for d in ds),
             "note": f"未达全年{need}次" if short else "",
         })  # fmt: skip
-    ctx = _common("党员干部参加社区和小区决策共谋活动情况统计表",
-                  _unit_head("统计单位", unit, scope.period), opts, (unit.filler, unit.phone),
-                  A2_NOTE)
+    ctx = _common(
+        "党员干部参加社区和小区决策共谋活动情况统计表",
+        _unit_head("统计单位", unit, scope.period),
+        opts,
+        (unit.filler, unit.phone),
+        A2_NOTE,
+    )
     ctx["rows"] = rows
     return ctx
 
 
 def a2_blank(opts: Options) -> Context:
-    ctx = _common("党员干部参加社区和小区决策共谋活动情况统计表",
-                  _unit_head("统计单位", None, None), opts, ("", ""), A2_NOTE)
+    ctx = _common(
+        "党员干部参加社区和小区决策共谋活动情况统计表",
+        _unit_head("统计单位", None, None),
+        opts,
+        ("", ""),
+        A2_NOTE,
+    )
     ctx["head_right"] = f"时间：{DATE_BLANK}"
-    ctx["rows"] = [_empty_row(i, "no name job community compound count matters note")
-                   for i in range(1, BLANK_ROWS + 1)]
+    ctx["rows"] = [
+        _empty_row(i, "no name job community compound count matters note")
+        for i in range(1, BLANK_ROWS + 1)
+    ]
     return ctx
 
 
 # ---------------------------------------------------------------- a3 承诺书
-A3_NOTE = ("注：此表由单位党组织负责组织填报，于每年 2 月底前分别报党委组织部、直属机关工委，"
-           "并分送到党员干部居住地社区、小区党组织，按要求进行公示。")
-A3_RULE = ("承诺的事项要是社区（小区）发展共建或无疫小区建设中可量化、可操作、可考评的实事，"
-           "每名党员干部每年不少于 1 件。")
+A3_NOTE = (
+    "注：此表由单位党组织负责组织填报，于每年 2 月底前分别报党委组织部、直属机关工委，"
+    "并分送到党员干部居住地社区、小区党组织，按要求进行公示。"
+)
+A3_RULE = (
+    "承诺的事项要是社区（小区）发展共建或无疫小区建设中可量化、可操作、可考评的实事，"
+    "每名党员干部每年不少于 1 件。"
+)
 
 
 def a3(ledger: Ledger, scope: Scope, opts: Options) -> Context:
@@ -166,8 +196,13 @@ def a3(ledger: Ledger, scope: Scope, opts: Options) -> Context:
         for i, p in enumerate(pledges, start=1)
     ]
     dates = sorted(p.pledge_date for p in pledges if p.pledge_date)
-    ctx = _common("党员干部参加社区和小区发展共建活动承诺书", f"单位：{unit.org}", opts,
-                  (unit.filler, unit.phone), A3_NOTE)
+    ctx = _common(
+        "党员干部参加社区和小区发展共建活动承诺书",
+        f"单位：{unit.org}",
+        opts,
+        (unit.filler, unit.phone),
+        A3_NOTE,
+    )
     ctx.update(
         name=m.name, job=m.title, residence=f"{m.community}{m.compound}", items=items,
         measures=measures or [BLANK * 4], pledge_date=cn_date(dates[0]) if dates else DATE_BLANK,
@@ -177,8 +212,13 @@ def a3(ledger: Ledger, scope: Scope, opts: Options) -> Context:
 
 
 def a3_blank(opts: Options) -> Context:
-    ctx = _common("党员干部参加社区和小区发展共建活动承诺书", f"单位：{BLANK}党组（党委）", opts,
-                  ("", ""), A3_NOTE)
+    ctx = _common(
+        "党员干部参加社区和小区发展共建活动承诺书",
+        f"单位：{BLANK}党组（党委）",
+        opts,
+        ("", ""),
+        A3_NOTE,
+    )
     ctx.update(
         head_right=f"时间：{DATE_BLANK}", name="", job="", residence="",
         items=[f"1.{BLANK * 3}", f"2.{BLANK * 3}"], measures=[""], pledge_date=DATE_BLANK,
@@ -197,8 +237,9 @@ def a4(ledger: Ledger, scope: Scope, opts: Options) -> Context:
     rows: list[dict[str, str]] = []
     holders = 0
     for m in members:
-        posts = [p for p in ledger.posts.get(m.id, [])
-                 if p.since is None or p.since <= scope.period.end]
+        posts = [
+            p for p in ledger.posts.get(m.id, []) if p.since is None or p.since <= scope.period.end
+        ]
         holders += bool(posts)
         for p in posts:
             rows.append({
@@ -207,8 +248,13 @@ def a4(ledger: Ledger, scope: Scope, opts: Options) -> Context:
                 "since": cn_date(p.since), "note": p.note,
             })  # fmt: skip
     share = float(opts.profile.quotas.get("post_share", 1 / 3))
-    ctx = _common("党员干部在所在小区任职情况统计表", _unit_head("统计单位", unit, scope.period),
-                  opts, (unit.filler, unit.phone), A4_NOTE)
+    ctx = _common(
+        "党员干部在所在小区任职情况统计表",
+        _unit_head("统计单位", unit, scope.period),
+        opts,
+        (unit.filler, unit.phone),
+        A4_NOTE,
+    )
     ctx["rows"] = rows
     ctx["summary"] = a4_summary(len(members), holders, share)
     return ctx
@@ -217,7 +263,10 @@ def a4(ledger: Ledger, scope: Scope, opts: Options) -> Context:
 def a4_summary(total: int, holders: int, share: float = 1 / 3) -> str:
     """本单位党员干部总数 N 人，在小区任职 M 人，占比 P% — and whether it meets 1/3."""
     pct = 100 * holders / total if total else 0.0
-    text = f"本单位党员干部总数{total}人，在小区任职{holders}人，占比{pct:.1f}%（要求不少于三分之一）。"
+    text = (
+        f"本单位党员干部总数{total}人，在小区任职{holders}人，"
+        f"占比{pct:.1f}%（要求不少于三分之一）。"
+    )
     need = math.ceil(total * share - 1e-6)
     if total and holders < need:
         text += f"未达到三分之一的要求，至少还需{need - holders}人在小区任职。"
@@ -225,19 +274,30 @@ def a4_summary(total: int, holders: int, share: float = 1 / 3) -> str:
 
 
 def a4_blank(opts: Options) -> Context:
-    ctx = _common("党员干部在所在小区任职情况统计表", _unit_head("统计单位", None, None), opts,
-                  ("", ""), A4_NOTE)
+    ctx = _common(
+        "党员干部在所在小区任职情况统计表",
+        _unit_head("统计单位", None, None),
+        opts,
+        ("", ""),
+        A4_NOTE,
+    )
     ctx["head_right"] = f"时间：{DATE_BLANK}"
-    ctx["rows"] = [_empty_row(i, "no name job community compound post since note")
-                   for i in range(1, BLANK_ROWS + 1)]
-    ctx["summary"] = f"本单位党员干部总数{BLANK}人，在小区任职{BLANK}人，占比{BLANK}%（要求不少于三分之一）。"
+    ctx["rows"] = [
+        _empty_row(i, "no name job community compound post since note")
+        for i in range(1, BLANK_ROWS + 1)
+    ]
+    ctx["summary"] = (
+        f"本单位党员干部总数{BLANK}人，在小区任职{BLANK}人，占比{BLANK}%（要求不少于三分之一）。"
+    )
     return ctx
 
 
 # ---------------------------------------------------------------- a5 评价表
-A5_NOTE = ("注：1.此表由单位党组织负责组织填报，于12月底前分别报党委组织部、直属机关工委。"
-           "单位党组织、居住地社区党组织、居住地小区党支部要备份存档。"
-           "2.评价意见中均要明确评价等次：{grades}。")
+A5_NOTE = (
+    "注：1.此表由单位党组织负责组织填报，于12月底前分别报党委组织部、直属机关工委。"
+    "单位党组织、居住地社区党组织、居住地小区党支部要备份存档。"
+    "2.评价意见中均要明确评价等次：{grades}。"
+)
 SIGNERS = {
     "self": ("自我评价", "本人签字：", ""),
     "committee": ("小区业委会（自管委员会）评价", "业委会主任签字：", "{committee}（盖章）"),
@@ -252,9 +312,10 @@ def grade_marks(grades: tuple[str, ...], chosen: str) -> str:
     return " ".join(("☑" if g == chosen else "□") + g for g in grades)
 
 
-def _blocks(opts: Options, cmp: Compound | None, grades: dict[str, str],
-            comments: dict[str, str]) -> dict[str, dict[str, str]]:
-    committee = (cmp.committee if cmp and cmp.committee else "业委会（自管委员会）")
+def _blocks(
+    opts: Options, cmp: Compound | None, grades: dict[str, str], comments: dict[str, str]
+) -> dict[str, dict[str, str]]:
+    committee = cmp.committee if cmp and cmp.committee else "业委会（自管委员会）"
     return {
         key: {
             "label": label, "comment": comments.get(key, ""),
@@ -273,8 +334,13 @@ def a5(ledger: Ledger, scope: Scope, opts: Options) -> Context:
     ev = ledger.evaluations.get((m.id, year))
     cmp = ledger.compounds.get((m.community, m.compound))
     activity = ev.activity_text if ev and ev.activity_text else _activity_summary(ledger, m, year)
-    ctx = _common("党员干部参加“五亮五共”活动情况评价表", f"单位：{unit.org}", opts,
-                  (unit.filler, unit.phone), A5_NOTE.format(grades="、".join(opts.profile.grades)))
+    ctx = _common(
+        "党员干部参加“五亮五共”活动情况评价表",
+        f"单位：{unit.org}",
+        opts,
+        (unit.filler, unit.phone),
+        A5_NOTE.format(grades="、".join(opts.profile.grades)),
+    )
     ctx.update(
         name=m.name, job=m.title, address=m.address,
         posts="、".join(p.post for p in ledger.posts.get(m.id, [])),
@@ -292,13 +358,20 @@ def _activity_summary(ledger: Ledger, m: Member, year: int) -> str:
     acts = [a for a in ledger.activities.get(m.id, []) if a.date.year == year]
     pl = [p for p in ledger.pledges.get(m.id, []) if p.year == year]
     hours = sum(a.hours or 0 for a in acts)
-    return (f"{year}年参加社区（小区）决策共谋{len(ds)}次，参加共建活动{len(acts)}次"
-            f"（共{hours:g}小时），承诺事项{len(pl)}件。")
+    return (
+        f"{year}年参加社区（小区）决策共谋{len(ds)}次，参加共建活动{len(acts)}次"
+        f"（共{hours:g}小时），承诺事项{len(pl)}件。"
+    )
 
 
 def a5_blank(opts: Options) -> Context:
-    ctx = _common("党员干部参加“五亮五共”活动情况评价表", f"单位：{BLANK}党组（党委）", opts,
-                  ("", ""), A5_NOTE.format(grades="、".join(opts.profile.grades)))
+    ctx = _common(
+        "党员干部参加“五亮五共”活动情况评价表",
+        f"单位：{BLANK}党组（党委）",
+        opts,
+        ("", ""),
+        A5_NOTE.format(grades="、".join(opts.profile.grades)),
+    )
     ctx.update(
         head_right=f"时间：{DATE_BLANK}", name="", job="", address="", posts="", activity="",
         duty_heading="履职情况评价", blocks=_blocks(opts, None, {}, {}), doc_no="", year="",

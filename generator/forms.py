@@ -60,7 +60,8 @@ FORMS: dict[str, FormSpec] = {
                      Column("phone", "联系方式", width=15), Column("address", "家庭住址", width=26),
                      Column("speciality", "个人特长或熟悉领域", width=20),
                      Column("party", "是否为党员", width=11))),
-        FormSpec("a2", "附件2", "决策共谋活动情况统计表", UNIT_PERIOD, ("xlsx", "docx", "pdf"), True,
+        FormSpec("a2", "附件2", "决策共谋活动情况统计表", UNIT_PERIOD, ("xlsx", "docx", "pdf"),
+                 True,
                  cx.a2, cx.a2_blank, columns=(
                      Column("no", "序号", width=6), Column("name", "姓名", width=10),
                      Column("job", "职务", width=16),
@@ -71,7 +72,8 @@ FORMS: dict[str, FormSpec] = {
                      Column("note", "备注", width=14))),
         FormSpec("a3", "附件3", "发展共建活动承诺书", MEMBER_YEAR, ("docx", "pdf"), False,
                  cx.a3, cx.a3_blank, numbered=True),
-        FormSpec("a4", "附件4", "在所在小区任职情况统计表", UNIT_PERIOD, ("xlsx", "docx", "pdf"), True,
+        FormSpec("a4", "附件4", "在所在小区任职情况统计表", UNIT_PERIOD, ("xlsx", "docx", "pdf"),
+                 True,
                  cx.a4, cx.a4_blank, columns=(
                      Column("no", "序号", width=6), Column("name", "姓名", width=10),
                      Column("job", "职务", width=16),

@@ -46,8 +46,9 @@ def blank_workbook(profile: Profile) -> bytes:
     guide.title = "说明"
     guide.column_dimensions["A"].width = 110
     for i, line in enumerate(GUIDE, start=1):
-        guide.cell(row=i, column=1, value=line).font = Font(name="仿宋_GB2312", size=12,
-                                                           bold=i == 1)
+        guide.cell(row=i, column=1, value=line).font = Font(
+            name="仿宋_GB2312", size=12, bold=i == 1
+        )
     head_fill = PatternFill("solid", fgColor="DDEBF7")
     for sheet in SHEETS:
         ws = wb.create_sheet(sheet.name)
@@ -63,15 +64,21 @@ def blank_workbook(profile: Profile) -> bytes:
                 hint = "可选：" + "、".join(getattr(profile, col.choices))
             if hint or col.required:
                 cell.comment = Comment(("必填。" if col.required else "") + hint, "formgen")
-            example = ws.cell(row=2, column=j,
-                              value=(EXAMPLE_MARK + col.example) if j == 1 else col.example)
+            example = ws.cell(
+                row=2, column=j, value=(EXAMPLE_MARK + col.example) if j == 1 else col.example
+            )
             example.font = Font(italic=True, color="808080")
             rng = f"{letter}3:{letter}5000"
             if col.kind in (CHOICE, YESNO):
                 values = getattr(profile, col.choices) if col.kind == CHOICE else ("是", "否")
-                dv = DataValidation(type="list", formula1='"' + ",".join(values) + '"',
-                                    allow_blank=True, showErrorMessage=True,
-                                    errorTitle="无效的值", error="请从下拉列表中选择")
+                dv = DataValidation(
+                    type="list",
+                    formula1='"' + ",".join(values) + '"',
+                    allow_blank=True,
+                    showErrorMessage=True,
+                    errorTitle="无效的值",
+                    error="请从下拉列表中选择",
+                )
                 dv.add(rng)
                 ws.add_data_validation(dv)
             elif col.kind == PHONE:

@@ -94,7 +94,9 @@ def _load_xlsx(p: Path) -> RawLedger:
             warnings.simplefilter("ignore")  # openpyxl warns about data validation extensions
             wb = load_workbook(p, read_only=True, data_only=False)
     except Exception as exc:  # zip/xml errors from a damaged or mislabelled file
-        raise UserError(f"无法打开工作簿「{p}」：{exc}", "请确认文件是 Excel/WPS 保存的 .xlsx。")
+        raise UserError(
+            f"无法打开工作簿「{p}」：{exc}", "请确认文件是 Excel/WPS 保存的 .xlsx。"
+        ) from None
     ledger = RawLedger(source=str(p), sheets={})
     try:
         for ws in wb.worksheets:

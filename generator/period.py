@@ -20,7 +20,9 @@ class Period:
     def parse(cls, text: str) -> Period:
         m = re.fullmatch(r"\s*(\d{4})\s*(?:[Qq]([1-4]))?\s*", text)
         if not m:
-            raise UserError(f"无法识别的统计期间「{text}」。", "写成 2026（全年）或 2026Q1（第一季度）。")
+            raise UserError(
+                f"无法识别的统计期间「{text}」。", "写成 2026（全年）或 2026Q1（第一季度）。"
+            )
         return cls(int(m.group(1)), int(m.group(2)) if m.group(2) else None)
 
     @property

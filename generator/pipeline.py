@@ -31,8 +31,11 @@ from .write import Manifest, atomic_write, sha256
 FORMATS = ("docx", "pdf", "xlsx")
 
 
-def read_ledger(path: str | Path, profile: Profile, skip_invalid: bool = False,
-                ) -> tuple[Ledger, list[Issue]]:
+def read_ledger(
+    path: str | Path,
+    profile: Profile,
+    skip_invalid: bool = False,
+) -> tuple[Ledger, list[Issue]]:
     """Load and validate; raise DataError listing every error unless skip_invalid."""
     ledger, issues = validate(load(path), profile)
     errors = [i for i in issues if i.severity == "error"]
@@ -58,8 +61,9 @@ class Renderers:
         self._docx: dict[str, CompiledDocx] = {}
         self._typst: dict[str, CompiledTypst] = {}
 
-    def render(self, form: FormSpec, fmt: str, ctx: Context,
-               stamp: dt.datetime | None = None) -> bytes:
+    def render(
+        self, form: FormSpec, fmt: str, ctx: Context, stamp: dt.datetime | None = None
+    ) -> bytes:
         """One document's context -> bytes in the format."""
         no = ctx.get("doc_no") or ""
         if fmt == "docx":
@@ -68,10 +72,10 @@ class Renderers:
             return self._docx[form.id].render(ctx, qr_png(no) if no else None)
         if fmt == "pdf":
             if form.id not in self._typst:
-                self._typst[form.id] = CompiledTypst(form.template("typ", self.template_dir),
-                                                     root=TEMPLATES)
-            return self._typst[form.id].render({**ctx, "qr_svg": qr_svg(no) if no else ""},
-                                               stamp)
+                self._typst[form.id] = CompiledTypst(
+                    form.template("typ", self.template_dir), root=TEMPLATES
+                )
+            return self._typst[form.id].render({**ctx, "qr_svg": qr_svg(no) if no else ""}, stamp)
         if fmt == "xlsx":
             return render_table(form.columns, ctx, form.label, form.landscape, stamp)
         raise UserError(f"未知的格式：{fmt}")
@@ -121,8 +125,13 @@ def export(
                 data = renderers.render(job.form, fmt, ctx, stamp)
                 rel = f"{job.stem}.{fmt}"
                 atomic_write(out / rel, data)
-                entry: dict[str, Any] = {"path": rel, "form": job.form.id, "format": fmt,
-                                         "sha256": sha256(data), **job.keys}
+                entry: dict[str, Any] = {
+                    "path": rel,
+                    "form": job.form.id,
+                    "format": fmt,
+                    "sha256": sha256(data),
+                    **job.keys,
+                }
                 if ctx.get("doc_no"):
                     entry["doc_no"] = ctx["doc_no"]
                 manifest.add(entry)

@@ -76,9 +76,17 @@ def _buildings(ledger: Ledger, form: FormSpec, period: Period, f: Filters) -> It
             continue
         name = safe_name(f"{community}{compound}{building or '未填楼栋'}_公示表")
         stem = "/".join([period.label, safe_name(community), safe_name(compound), form.id, name])
-        yield Job(form, Scope(period, community=community, compound=compound, building=building),
-                  stem, {"community": community, "compound": compound, "building": building,
-                         "period": period.label})
+        yield Job(
+            form,
+            Scope(period, community=community, compound=compound, building=building),
+            stem,
+            {
+                "community": community,
+                "compound": compound,
+                "building": building,
+                "period": period.label,
+            },
+        )
 
 
 def _units(ledger: Ledger, form: FormSpec, period: Period, f: Filters) -> Iterator[Job]:
@@ -87,8 +95,14 @@ def _units(ledger: Ledger, form: FormSpec, period: Period, f: Filters) -> Iterat
             continue
         if not any(_member_ok(ledger, m.id, f) for m in ledger.members_of_unit(unit)):
             continue
-        stem = "/".join([period.label, safe_name(unit), form.id,
-                         safe_name(f"{unit}_{form.name}_{period.label}")])
+        stem = "/".join(
+            [
+                period.label,
+                safe_name(unit),
+                form.id,
+                safe_name(f"{unit}_{form.name}_{period.label}"),
+            ]
+        )
         yield Job(form, Scope(period, unit=unit), stem, {"unit": unit, "period": period.label})
 
 
@@ -97,6 +111,15 @@ def _members(ledger: Ledger, form: FormSpec, period: Period, f: Filters) -> Iter
         if not _member_ok(ledger, m.id, f):
             continue
         stem = "/".join([period.label, safe_name(m.unit), form.id, safe_name(f"{m.id}_{m.name}")])
-        yield Job(form, Scope(period, member_id=m.id), stem,
-                  {"member_id": m.id, "unit": m.unit, "community": m.community,
-                   "compound": m.compound, "period": period.label})
+        yield Job(
+            form,
+            Scope(period, member_id=m.id),
+            stem,
+            {
+                "member_id": m.id,
+                "unit": m.unit,
+                "community": m.community,
+                "compound": m.compound,
+                "period": period.label,
+            },
+        )

@@ -15,7 +15,9 @@ from typing import Any
 
 from .schema import SHEETS
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏"
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏"
+)
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国志海波宁晨浩宇思雨欣怡"
 UNITS = [
     ("十堰市住房和城乡建设局", "中共十堰市住房和城乡建设局党组", "党组"),
@@ -23,10 +25,35 @@ UNITS = [
     ("十堰市人民医院", "中共十堰市人民医院委员会", "党委"),
     ("十堰市第一中学", "中共十堰市第一中学总支部委员会", "党总支"),
 ]
-TITLES = ["科员", "副科长", "科长", "副主任", "主任", "一级主任科员", "四级调研员", "医师",
-          "主治医师", "教师", "副处长", "办公室主任"]
-SPECIALITY = ["法律咨询", "医疗保健", "矛盾调解", "财务管理", "水电维修", "文艺表演", "心理疏导",
-              "政策宣讲", "信息技术", "书法绘画", "", "青少年教育", "环境保护"]
+TITLES = [
+    "科员",
+    "副科长",
+    "科长",
+    "副主任",
+    "主任",
+    "一级主任科员",
+    "四级调研员",
+    "医师",
+    "主治医师",
+    "教师",
+    "副处长",
+    "办公室主任",
+]
+SPECIALITY = [
+    "法律咨询",
+    "医疗保健",
+    "矛盾调解",
+    "财务管理",
+    "水电维修",
+    "文艺表演",
+    "心理疏导",
+    "政策宣讲",
+    "信息技术",
+    "书法绘画",
+    "",
+    "青少年教育",
+    "环境保护",
+]
 COMMUNITIES = [
     ("五堰街道", "北京路社区", "中共北京路社区委员会", "陈红", "0719-8123456"),
     ("张湾街道", "车城路社区", "中共车城路社区委员会", "周建华", "0719 8234567"),
@@ -39,18 +66,35 @@ COMPOUNDS = [
     ("车城路社区", "汉江名都", "业主委员会", 3),
     ("人民路社区", "人民路一号院", "自管委员会", 3),
 ]
-MATTERS = ["小区停车位规划", "电梯加装方案", "物业费调整听证", "楼道照明改造", "垃圾分类点设置",
-           "小区绿化提升", "消防通道整治", "充电桩建设", "老旧管网改造", "业委会换届选举",
-           "公共收益使用公示", "防汛应急预案"]
-PLEDGES = [("协调解决{b}楼道照明问题", "联系物业更换声控灯并跟踪维修"),
-           ("每月为小区老人义诊一次", "利用周末在小区活动室开展健康咨询"),
-           ("牵头清理{b}楼道堆放杂物", "组织本楼栋居民集中清理并建立巡查"),
-           ("为小区居民开展法律讲座2次", "结合《民法典》物业相关条款宣讲"),
-           ("帮扶结对困难家庭1户", "每季度走访一次，协助申请救助"),
-           ("推动加装电梯意见征集", "入户征求意见并形成方案报社区")]
-ACTIVITIES = [("环境整治", "房前屋后卫生清理"), ("文明创建", "文明劝导志愿服务"),
-              ("小区治理", "协助物业排查安全隐患"), ("志愿服务", "疫苗接种点秩序维护"),
-              ("环境整治", "清理小广告")]
+MATTERS = [
+    "小区停车位规划",
+    "电梯加装方案",
+    "物业费调整听证",
+    "楼道照明改造",
+    "垃圾分类点设置",
+    "小区绿化提升",
+    "消防通道整治",
+    "充电桩建设",
+    "老旧管网改造",
+    "业委会换届选举",
+    "公共收益使用公示",
+    "防汛应急预案",
+]
+PLEDGES = [
+    ("协调解决{b}楼道照明问题", "联系物业更换声控灯并跟踪维修"),
+    ("每月为小区老人义诊一次", "利用周末在小区活动室开展健康咨询"),
+    ("牵头清理{b}楼道堆放杂物", "组织本楼栋居民集中清理并建立巡查"),
+    ("为小区居民开展法律讲座2次", "结合《民法典》物业相关条款宣讲"),
+    ("帮扶结对困难家庭1户", "每季度走访一次，协助申请救助"),
+    ("推动加装电梯意见征集", "入户征求意见并形成方案报社区"),
+]
+ACTIVITIES = [
+    ("环境整治", "房前屋后卫生清理"),
+    ("文明创建", "文明劝导志愿服务"),
+    ("小区治理", "协助物业排查安全隐患"),
+    ("志愿服务", "疫苗接种点秩序维护"),
+    ("环境整治", "清理小广告"),
+]
 RARE = ["刘䶮", "吉𠮷祥", "王䶮宁", "张𠮷"]
 
 
@@ -83,12 +127,23 @@ def generate(n_members: int = 160, year: int = 2026, seed: int = 7) -> dict[str,
     """Sheet name -> rows (first row the headers) of a consistent synthetic ledger."""
     rng = random.Random(seed)
     scale = max(1, n_members // 160)
-    units = [(f"{n}" if k == 0 else f"{n}（{k + 1}）", o if k == 0 else f"{o}（{k + 1}）", t)
-             for k in range(scale) for n, o, t in UNITS]
+    units = [
+        (f"{n}" if k == 0 else f"{n}（{k + 1}）", o if k == 0 else f"{o}（{k + 1}）", t)
+        for k in range(scale)
+        for n, o, t in UNITS
+    ]
     sheets: dict[str, list[list[Any]]] = {s.name: [[c.header for c in s.columns]] for s in SHEETS}
     for i, (name, org, typ) in enumerate(units):
-        sheets["单位"].append([name, org, typ, rng.choice(SURNAMES) + rng.choice(GIVEN) * 2,
-                             rng.choice(SURNAMES) + rng.choice(GIVEN), f"0719-86{52000 + i:05d}"])
+        sheets["单位"].append(
+            [
+                name,
+                org,
+                typ,
+                rng.choice(SURNAMES) + rng.choice(GIVEN) * 2,
+                rng.choice(SURNAMES) + rng.choice(GIVEN),
+                f"0719-86{52000 + i:05d}",
+            ]
+        )
     for street, name, org, sec, phone in COMMUNITIES:
         sheets["社区"].append([street, name, org, sec, phone])
     buildings: list[tuple[str, str, str]] = []
@@ -96,56 +151,136 @@ def generate(n_members: int = 160, year: int = 2026, seed: int = 7) -> dict[str,
         for comm, cname, kind, nb in COMPOUNDS:
             cname_k = cname if k == 0 else f"{cname}{k + 1}期"
             committee = f"{cname_k}{kind}"
-            sheets["小区"].append([
-                comm, cname_k, f"{cname_k}小区党支部", rng.choice(SURNAMES) + rng.choice(GIVEN),
-                rng.choice(SURNAMES) + rng.choice(GIVEN), _phone(rng, len(buildings)), committee,
-                rng.choice(SURNAMES) + rng.choice(GIVEN),
-            ])
+            sheets["小区"].append(
+                [
+                    comm,
+                    cname_k,
+                    f"{cname_k}小区党支部",
+                    rng.choice(SURNAMES) + rng.choice(GIVEN),
+                    rng.choice(SURNAMES) + rng.choice(GIVEN),
+                    _phone(rng, len(buildings)),
+                    committee,
+                    rng.choice(SURNAMES) + rng.choice(GIVEN),
+                ]
+            )
             buildings += [(comm, cname_k, f"{b}栋" if b % 3 else str(b)) for b in range(1, nb + 1)]
     rare = list(RARE)
     for i in range(1, n_members + 1):
         unit = units[(i * 7) % len(units)]
         comm, cname, building = buildings[(i * 5 + i // 7) % len(buildings)]
-        name = rare.pop() if rare and i % 37 == 5 else (
-            rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2)))))
+        name = (
+            rare.pop()
+            if rare and i % 37 == 5
+            else (
+                rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+            )
+        )
         reg = dt.date(year, 2, rng.randint(10, 28))
-        sheets["党员干部"].append([
-            f"{i:04d}", name, rng.choice("男女"), unit[0], rng.choice(TITLES), _phone(rng, i),
-            comm, cname, building, f"{rng.randint(1, 3)}单元" if i % 4 else str(rng.randint(1, 3)),
-            f"{rng.randint(1, 18)}0{rng.randint(1, 4)}" + ("室" if i % 2 else ""),
-            rng.choice(SPECIALITY), "是" if i % 23 else "否", _date_cell(rng, reg, i),
-        ])
+        sheets["党员干部"].append(
+            [
+                f"{i:04d}",
+                name,
+                rng.choice("男女"),
+                unit[0],
+                rng.choice(TITLES),
+                _phone(rng, i),
+                comm,
+                cname,
+                building,
+                f"{rng.randint(1, 3)}单元" if i % 4 else str(rng.randint(1, 3)),
+                f"{rng.randint(1, 18)}0{rng.randint(1, 4)}" + ("室" if i % 2 else ""),
+                rng.choice(SPECIALITY),
+                "是" if i % 23 else "否",
+                _date_cell(rng, reg, i),
+            ]
+        )
         mid = f"{i:04d}"
         for k in range(rng.choice((0, 1, 2, 2, 3, 4))):
             d = dt.date(year, rng.randint(1, 11), rng.randint(1, 28))
-            sheets["决策共谋"].append([mid, "", "", _date_cell(rng, d, i + k),
-                                   rng.choice(("三方联动会议", "业主会议", "小区党员会议", "居民会议")),
-                                   rng.choice(MATTERS)])
+            sheets["决策共谋"].append(
+                [
+                    mid,
+                    "",
+                    "",
+                    _date_cell(rng, d, i + k),
+                    rng.choice(("三方联动会议", "业主会议", "小区党员会议", "居民会议")),
+                    rng.choice(MATTERS),
+                ]
+            )
         for k in range(1 if i % 11 else 0) if i % 13 else range(2):
             item, how = PLEDGES[(i + k) % len(PLEDGES)]
-            sheets["承诺事项"].append([mid, "", "", year, item.format(b=building), how,
-                                   f"{year}年{rng.choice((6, 9, 12))}月底",
-                                   _date_cell(rng, dt.date(year, 3, rng.randint(1, 9)), i),
-                                   rng.choice(("进行中", "已完成"))])
+            sheets["承诺事项"].append(
+                [
+                    mid,
+                    "",
+                    "",
+                    year,
+                    item.format(b=building),
+                    how,
+                    f"{year}年{rng.choice((6, 9, 12))}月底",
+                    _date_cell(rng, dt.date(year, 3, rng.randint(1, 9)), i),
+                    rng.choice(("进行中", "已完成")),
+                ]
+            )
         if i % 3 == 0 or i % 7 == 0:
-            post = rng.choice(("楼栋长", "单元长", "志愿者", "党小组长", "业委会委员", "中心户长",
-                               "小区党支部委员"))
-            sheets["小区任职"].append([mid, "", "", post,
-                                   _date_cell(rng, dt.date(year, 4, rng.randint(1, 28)), i), ""])
+            post = rng.choice(
+                (
+                    "楼栋长",
+                    "单元长",
+                    "志愿者",
+                    "党小组长",
+                    "业委会委员",
+                    "中心户长",
+                    "小区党支部委员",
+                )
+            )
+            sheets["小区任职"].append(
+                [mid, "", "", post, _date_cell(rng, dt.date(year, 4, rng.randint(1, 28)), i), ""]
+            )
         for q in range(4):
             if rng.random() < 0.8:
                 d = dt.date(year, q * 3 + rng.randint(1, 2), rng.randint(1, 28))
                 kind, what = rng.choice(ACTIVITIES)
-                sheets["共建活动"].append([mid, "", "", _date_cell(rng, d, i + q), kind, what,
-                                       rng.choice((1, 1.5, 2, 3, "2小时")),
-                                       rng.choice(SURNAMES) + rng.choice(GIVEN)])
-        grades = rng.choice((("好",) * 5, ("良好", "好", "良好", "好", "好"),
-                             ("一般", "良好", "一般", "良好", "一般"), ("好", "", "", "", "")))
-        sheets["评价"].append([mid, "", "", year, f"全年参加决策共谋和共建活动，{rng.choice(MATTERS)}中积极建言",
-                             rng.choice(("认真履职", "履职较好", "按要求参加小区活动")),
-                             grades[0], "", grades[1], "", grades[2],
-                             "积极参与小区治理" if grades[2] == "好" else "", grades[3], "",
-                             grades[4], ""])
+                sheets["共建活动"].append(
+                    [
+                        mid,
+                        "",
+                        "",
+                        _date_cell(rng, d, i + q),
+                        kind,
+                        what,
+                        rng.choice((1, 1.5, 2, 3, "2小时")),
+                        rng.choice(SURNAMES) + rng.choice(GIVEN),
+                    ]
+                )
+        grades = rng.choice(
+            (
+                ("好",) * 5,
+                ("良好", "好", "良好", "好", "好"),
+                ("一般", "良好", "一般", "良好", "一般"),
+                ("好", "", "", "", ""),
+            )
+        )
+        sheets["评价"].append(
+            [
+                mid,
+                "",
+                "",
+                year,
+                f"全年参加决策共谋和共建活动，{rng.choice(MATTERS)}中积极建言",
+                rng.choice(("认真履职", "履职较好", "按要求参加小区活动")),
+                grades[0],
+                "",
+                grades[1],
+                "",
+                grades[2],
+                "积极参与小区治理" if grades[2] == "好" else "",
+                grades[3],
+                "",
+                grades[4],
+                "",
+            ]
+        )
     return sheets
 
 

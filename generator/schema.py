@@ -151,5 +151,5 @@ EXAMPLE_MARK = "（示例）"
 
 
 def canon_header(text: str) -> str:
-    """A header as typed ('时长（小时）', ' 姓 名 ') -> its canonical form ('时长(小时)', '姓名')."""
+    """A header as typed ('时长（小时）', ' 姓 名 ') -> canonical ('时长(小时)', '姓名')."""
     return "".join(unicodedata.normalize("NFKC", text).split())

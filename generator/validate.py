@@ -37,7 +37,6 @@ from .schema import (
     NUMBER,
     PARTIES,
     PHONE,
-    SHEET_BY_NAME,
     SHEETS,
     YEAR,
     YESNO,
@@ -121,8 +120,8 @@ def _rows(raw: RawSheet, sheet: Sheet, profile: Profile, out: _Collector) -> lis
         row: Row = {"_row": rownum}
         ok = True
         for col in sheet.columns:
-            i = index.get(col.header)
-            value = cells[i] if i is not None and i < len(cells) else None
+            pos = index.get(col.header)
+            value = cells[pos] if pos is not None and pos < len(cells) else None
             try:
                 row[col.key] = convert_cell(col, value, profile)
             except ValueError as exc:
@@ -138,17 +137,25 @@ def _rows(raw: RawSheet, sheet: Sheet, profile: Profile, out: _Collector) -> lis
 
 
 def _unique(
-    rows: list[tuple[int, Row]], key: Callable[[Row], object], raw: RawSheet, col: str,
+    rows: list[tuple[int, Row]],
+    key: Callable[[Row], Any],
+    raw: RawSheet,
+    col: str,
     out: _Collector,
 ) -> list[tuple[int, Row]]:
     """Drop and report rows whose key repeats an earlier row's."""
-    seen: dict[object, int] = {}
+    seen: dict[Any, int] = {}
     kept = []
     for rownum, row in rows:
         k = key(row)
         if k in seen:
-            out.add(raw, rownum, col, k if isinstance(k, str) else "/".join(map(str, k)),  # type: ignore[arg-type]
-                    f"与第{seen[k]}行重复")
+            out.add(
+                raw,
+                rownum,
+                col,
+                k if isinstance(k, str) else "/".join(str(x) for x in k),
+                f"与第{seen[k]}行重复",
+            )
             continue
         seen[k] = rownum
         kept.append((rownum, row))
@@ -174,27 +181,39 @@ def validate(raw: RawLedger, profile: Profile) -> tuple[Ledger, list[Issue]]:
             if s.name in REQUIRED_SHEETS:
                 out.add(s.name, None, "", None, "缺少工作表", file=empty.file)
     rows = {
-        s.key: _rows(sheets[s.key], s, profile, out) if s.name in raw.sheets else []
-        for s in SHEETS
+        s.key: _rows(sheets[s.key], s, profile, out) if s.name in raw.sheets else [] for s in SHEETS
     }
 
     units_raw = sheets["units"]
     for _, r in _unique(rows["units"], lambda r: r["name"], units_raw, "单位名称", out):
-        ledger.units[r["name"]] = Unit(**_fields(r, "name", "org", "org_type", "secretary",
-                                                 "filler", "phone"))
+        ledger.units[r["name"]] = Unit(
+            **_fields(r, "name", "org", "org_type", "secretary", "filler", "phone")
+        )
     comm_raw = sheets["communities"]
     for _, r in _unique(rows["communities"], lambda r: r["name"], comm_raw, "社区名称", out):
         ledger.communities[r["name"]] = Community(
-            **_fields(r, "name", "org", "street", "secretary", "phone"))
+            **_fields(r, "name", "org", "street", "secretary", "phone")
+        )
     cmp_raw = sheets["compounds"]
-    for rownum, r in _unique(rows["compounds"], lambda r: (r["community"], r["name"]), cmp_raw,
-                             "小区名称", out):
+    for rownum, r in _unique(
+        rows["compounds"], lambda r: (r["community"], r["name"]), cmp_raw, "小区名称", out
+    ):
         if r["community"] not in ledger.communities:
             out.add(cmp_raw, rownum, "社区名称", r["community"], "该社区不在「社区」表中")
             continue
-        ledger.compounds[(r["community"], r["name"])] = Compound(**_fields(
-            r, "community", "name", "branch", "secretary", "contact", "phone", "committee",
-            "committee_head"))
+        ledger.compounds[(r["community"], r["name"])] = Compound(
+            **_fields(
+                r,
+                "community",
+                "name",
+                "branch",
+                "secretary",
+                "contact",
+                "phone",
+                "committee",
+                "committee_head",
+            )
+        )
 
     _members(rows["members"], sheets["members"], ledger, out)
     _children(rows, sheets, ledger, out)
@@ -219,8 +238,13 @@ def _members(rows: list[tuple[int, Row]], raw: RawSheet, ledger: Ledger, out: _C
             out.add(raw, rownum, "编号", r["id"], "编号重复，每名党员干部的编号必须唯一")
             bad = True
         if same[(r["name"], r["unit"])] > 1 and not r["id"]:
-            out.add(raw, rownum, "姓名", r["name"],
-                    f"同一单位「{r['unit']}」有{same[(r['name'], r['unit'])]}人同名，请填写编号以区分")
+            out.add(
+                raw,
+                rownum,
+                "姓名",
+                r["name"],
+                f"同一单位「{r['unit']}」有{same[(r['name'], r['unit'])]}人同名，请填写编号以区分",
+            )
             bad = True
         if r["unit"] not in ledger.units:
             out.add(raw, rownum, "所在单位", r["unit"], "该单位不在「单位」表中")
@@ -229,27 +253,47 @@ def _members(rows: list[tuple[int, Row]], raw: RawSheet, ledger: Ledger, out: _C
             out.add(raw, rownum, "社区", r["community"], "该社区不在「社区」表中")
             bad = True
         elif (r["community"], r["compound"]) not in ledger.compounds:
-            out.add(raw, rownum, "小区", r["compound"],
-                    f"该小区不在「小区」表中社区「{r['community']}」名下")
+            out.add(
+                raw,
+                rownum,
+                "小区",
+                r["compound"],
+                f"该小区不在「小区」表中社区「{r['community']}」名下",
+            )
             bad = True
         if bad:
             continue
-        fields = _fields(r, "name", "unit", "title", "community", "compound", "gender",
-                         "phone", "speciality", "is_party", "reg_date")
-        members.append(Member(
-            id=r["id"] or f"R{rownum:04d}",
-            building=nz.numbered(r["building"], "栋"),
-            entrance=nz.numbered(r["entrance"], "单元"),
-            door=nz.numbered(r["door"], "室"),
-            row=rownum,
-            **fields,
-        ))
+        fields = _fields(
+            r,
+            "name",
+            "unit",
+            "title",
+            "community",
+            "compound",
+            "gender",
+            "phone",
+            "speciality",
+            "is_party",
+            "reg_date",
+        )
+        members.append(
+            Member(
+                id=r["id"] or f"R{rownum:04d}",
+                building=nz.numbered(r["building"], "栋"),
+                entrance=nz.numbered(r["entrance"], "单元"),
+                door=nz.numbered(r["door"], "室"),
+                row=rownum,
+                **fields,
+            )
+        )
     members.sort(key=lambda m: _natural(m.id))
     ledger.members = {m.id: m for m in members}
 
 
 def _children(
-    rows: dict[str, list[tuple[int, Row]]], sheets: dict[str, RawSheet], ledger: Ledger,
+    rows: dict[str, list[tuple[int, Row]]],
+    sheets: dict[str, RawSheet],
+    ledger: Ledger,
     out: _Collector,
 ) -> None:
     by_name: dict[str, list[Member]] = defaultdict(list)
@@ -263,25 +307,41 @@ def _children(
             if mid is None:
                 continue
             if key == "decisions":
-                ledger.decisions[mid].append(Decision(
-                    mid, **_fields(r, "date", "matter", "meeting_type")))
+                ledger.decisions[mid].append(
+                    Decision(mid, **_fields(r, "date", "matter", "meeting_type"))
+                )
             elif key == "pledges":
-                ledger.pledges[mid].append(Pledge(mid, **_fields(
-                    r, "year", "item", "measures", "deadline", "pledge_date", "status")))
+                ledger.pledges[mid].append(
+                    Pledge(
+                        mid,
+                        **_fields(
+                            r, "year", "item", "measures", "deadline", "pledge_date", "status"
+                        ),
+                    )
+                )
             elif key == "posts":
                 ledger.posts[mid].append(Post(mid, **_fields(r, "post", "since", "note")))
             elif key == "activities":
-                ledger.activities[mid].append(Activity(mid, **_fields(
-                    r, "date", "kind", "content", "hours", "confirmer")))
+                ledger.activities[mid].append(
+                    Activity(mid, **_fields(r, "date", "kind", "content", "hours", "confirmer"))
+                )
             else:
                 k = (mid, r["year"])
                 if k in seen_eval:
-                    out.add(raw, rownum, "年度", r["year"],
-                            f"该党员干部本年度的评价已在第{seen_eval[k]}行填写")
+                    out.add(
+                        raw,
+                        rownum,
+                        "年度",
+                        r["year"],
+                        f"该党员干部本年度的评价已在第{seen_eval[k]}行填写",
+                    )
                     continue
                 seen_eval[k] = rownum
                 ledger.evaluations[k] = Evaluation(
-                    mid, r["year"], r["activity_text"], r["duty_text"],
+                    mid,
+                    r["year"],
+                    r["activity_text"],
+                    r["duty_text"],
                     grades={p: r[f"grade_{p}"] for p, _ in PARTIES if r.get(f"grade_{p}")},
                     comments={p: r[f"comment_{p}"] for p, _ in PARTIES if r.get(f"comment_{p}")},
                 )
@@ -292,7 +352,11 @@ def _children(
 
 
 def _resolve(
-    r: Row, rownum: int, raw: RawSheet, ledger: Ledger, by_name: dict[str, list[Member]],
+    r: Row,
+    rownum: int,
+    raw: RawSheet,
+    ledger: Ledger,
+    by_name: dict[str, list[Member]],
     out: _Collector,
 ) -> str | None:
     """Find the member a child row points at, by 编号 or by 姓名 (+所在单位)."""
@@ -332,19 +396,44 @@ def quota_warnings(ledger: Ledger, profile: Profile, year: int) -> list[Issue]:
     for m in ledger.members.values():
         n = sum(1 for d in ledger.decisions.get(m.id, []) if d.date.year == year)
         if n < need_dec:
-            warn.append(Issue(src, "决策共谋", None, "", m.name,
-                              f"{m.unit} {m.name}（{m.id}）{year}年参加决策共谋{n}次，未达全年{need_dec}次",
-                              "warning"))
+            warn.append(
+                Issue(
+                    src,
+                    "决策共谋",
+                    None,
+                    "",
+                    m.name,
+                    f"{m.unit} {m.name}（{m.id}）{year}年参加决策共谋{n}次，未达全年{need_dec}次",
+                    "warning",
+                )
+            )
         p = sum(1 for x in ledger.pledges.get(m.id, []) if x.year == year)
         if p < need_pl:
-            warn.append(Issue(src, "承诺事项", None, "", m.name,
-                              f"{m.unit} {m.name}（{m.id}）{year}年承诺事项{p}件，未达每年{need_pl}件",
-                              "warning"))
+            warn.append(
+                Issue(
+                    src,
+                    "承诺事项",
+                    None,
+                    "",
+                    m.name,
+                    f"{m.unit} {m.name}（{m.id}）{year}年承诺事项{p}件，未达每年{need_pl}件",
+                    "warning",
+                )
+            )
     share = q.get("post_share", 0)
     for unit in ledger.units:
         ms = ledger.members_of_unit(unit)
         held = sum(1 for m in ms if ledger.posts.get(m.id))
         if ms and held / len(ms) < share:
-            warn.append(Issue(src, "小区任职", None, "", unit,
-                              f"{unit}在小区任职{held}人/共{len(ms)}人，不足三分之一", "warning"))
+            warn.append(
+                Issue(
+                    src,
+                    "小区任职",
+                    None,
+                    "",
+                    unit,
+                    f"{unit}在小区任职{held}人/共{len(ms)}人，不足三分之一",
+                    "warning",
+                )
+            )
     return warn

@@ -27,8 +27,13 @@ FANG, SONG_TITLE, HEI, KAI = "仿宋_GB2312", "方正小标宋简体", "黑体",
 QR_DESCR = "formgen-qr"
 
 
-def set_font(run_or_style, east: str, size: float | None = None, bold: bool = False,
-             ascii_font: str = "Times New Roman") -> None:
+def set_font(
+    run_or_style,
+    east: str,
+    size: float | None = None,
+    bold: bool = False,
+    ascii_font: str = "Times New Roman",
+) -> None:
     """Set the Latin and the East-Asian font (w:eastAsia) of a run or style."""
     font = run_or_style.font
     font.name = ascii_font
@@ -78,7 +83,11 @@ def new_document(landscape: bool, margins_mm: tuple[float, float, float, float])
         sec.page_width, sec.page_height = Mm(297), Mm(210)
     t, r, b, left = margins_mm
     sec.top_margin, sec.right_margin, sec.bottom_margin, sec.left_margin = (
-        Mm(t), Mm(r), Mm(b), Mm(left))
+        Mm(t),
+        Mm(r),
+        Mm(b),
+        Mm(left),
+    )
     sec.header_distance, sec.footer_distance = Mm(10), Mm(8)
     # Drop the empty first paragraph of the default template.
     body = doc.element.body
@@ -92,8 +101,16 @@ def text_width(doc: Document) -> int:
     return sec.page_width - sec.left_margin - sec.right_margin
 
 
-def para(container, text: str = "", font: str = FANG, size: float = 12, bold: bool = False,
-         align=None, indent_chars: float = 0, space_after: float = 0):
+def para(
+    container,
+    text: str = "",
+    font: str = FANG,
+    size: float = 12,
+    bold: bool = False,
+    align=None,
+    indent_chars: float = 0,
+    space_after: float = 0,
+):
     """Add a paragraph holding one run of text (a Jinja tag stays whole in one run)."""
     p = container.add_paragraph()
     if align is not None:
@@ -106,8 +123,9 @@ def para(container, text: str = "", font: str = FANG, size: float = 12, bold: bo
     return p
 
 
-def two_sided(doc: Document, left: str, right: str, size: float = 12, font: str = FANG,
-              space_after: float = 4):
+def two_sided(
+    doc: Document, left: str, right: str, size: float = 12, font: str = FANG, space_after: float = 4
+):
     """One line with text flush left and text flush right (a right tab stop)."""
     p = doc.add_paragraph()
     p.paragraph_format.tab_stops.add_tab_stop(text_width(doc), WD_TAB_ALIGNMENT.RIGHT)
@@ -175,8 +193,14 @@ def grid_table(doc: Document, widths_mm: list[float], rows: int):
     return tbl
 
 
-def cell_text(cell, text: str, font: str = FANG, size: float = 12, bold: bool = False,
-              align=WD_ALIGN_PARAGRAPH.CENTER) -> None:
+def cell_text(
+    cell,
+    text: str,
+    font: str = FANG,
+    size: float = 12,
+    bold: bool = False,
+    align=WD_ALIGN_PARAGRAPH.CENTER,
+) -> None:
     p = cell.paragraphs[0]
     p.alignment = align
     set_font(p.add_run(text), font, size, bold)
@@ -194,9 +218,15 @@ def row_height(row, mm: float, exact: bool = False) -> None:
     row.height_rule = WD_ROW_HEIGHT_RULE.EXACTLY if exact else WD_ROW_HEIGHT_RULE.AT_LEAST
 
 
-def loop_table(doc: Document, widths: list[float], header_rows: list[list[str | None]],
-               merges: list[tuple[int, int, int, int]], fields: list[str], size: float = 12,
-               loop: str = "r in rows") -> None:
+def loop_table(
+    doc: Document,
+    widths: list[float],
+    header_rows: list[list[str | None]],
+    merges: list[tuple[int, int, int, int]],
+    fields: list[str],
+    size: float = 12,
+    loop: str = "r in rows",
+) -> None:
     """A table: header rows (with merges), then one row repeated per record via {%tr %}."""
     n_head = len(header_rows)
     tbl = grid_table(doc, widths, n_head + 3)
@@ -212,8 +242,11 @@ def loop_table(doc: Document, widths: list[float], header_rows: list[list[str | 
             p._element.getparent().remove(p._element)
     cell_text(tbl.cell(n_head, 0), "{%tr for " + loop + " %}")
     for j, f in enumerate(fields):
-        align = WD_ALIGN_PARAGRAPH.CENTER if f in {"no", "party", "count", "name"} else (
-            WD_ALIGN_PARAGRAPH.LEFT)
+        align = (
+            WD_ALIGN_PARAGRAPH.CENTER
+            if f in {"no", "party", "count", "name"}
+            else (WD_ALIGN_PARAGRAPH.LEFT)
+        )
         cell_text(tbl.cell(n_head + 1, j), "{{ r." + f + " }}", FANG, size, align=align)
     row_height(tbl.rows[n_head + 1], 10)
     cell_text(tbl.cell(n_head + 2, 0), "{%tr endfor %}")
@@ -226,12 +259,20 @@ def footer_lines(doc: Document, notes: bool = True) -> None:
         para(doc, "{{ notes }}", FANG, 10.5)
 
 
-def table_form(name: str, label: str, widths: list[float], header_rows, merges, fields,
-               summary: bool = False) -> None:
+def table_form(
+    name: str, label: str, widths: list[float], header_rows, merges, fields, summary: bool = False
+) -> None:
     doc = new_document(landscape=True, margins_mm=(20, 20, 18, 20))
     top_band(doc, label, with_qr=False)
-    para(doc, "{{ title }}", SONG_TITLE, 22, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER,
-         space_after=6)
+    para(
+        doc,
+        "{{ title }}",
+        SONG_TITLE,
+        22,
+        bold=True,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        space_after=6,
+    )
     two_sided(doc, "{{ head_left }}", "{{ head_right }}")
     loop_table(doc, widths, header_rows, merges, fields)
     if summary:
@@ -243,8 +284,15 @@ def table_form(name: str, label: str, widths: list[float], header_rows, merges, 
 def a3() -> None:
     doc = new_document(landscape=False, margins_mm=(20, 22, 16, 25))
     top_band(doc, "附件3", with_qr=True)
-    para(doc, "{{ title }}", SONG_TITLE, 20, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER,
-         space_after=6)
+    para(
+        doc,
+        "{{ title }}",
+        SONG_TITLE,
+        20,
+        bold=True,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        space_after=6,
+    )
     two_sided(doc, "{{ head_left }}", "{{ head_right }}")
     tbl = grid_table(doc, [36, 62, 22, 43], 4)
     cell_text(tbl.cell(0, 0), "姓名", HEI)
@@ -294,17 +342,29 @@ def sig_block(cell, key: str) -> None:
 def a5() -> None:
     doc = new_document(landscape=False, margins_mm=(15, 18, 12, 22))
     top_band(doc, "附件5", with_qr=True)
-    para(doc, "{{ title }}", SONG_TITLE, 18, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER,
-         space_after=4)
+    para(
+        doc,
+        "{{ title }}",
+        SONG_TITLE,
+        18,
+        bold=True,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        space_after=4,
+    )
     two_sided(doc, "{{ head_left }}", "{{ head_right }}", size=11)
     tbl = grid_table(doc, [30, 55, 30, 55], 8)
     cell_text(tbl.cell(0, 0), "姓名", HEI, 11)
     cell_text(tbl.cell(0, 1), "{{ name }}", size=11)
     cell_text(tbl.cell(0, 2), "职务", HEI, 11)
     cell_text(tbl.cell(0, 3), "{{ job }}", size=11)
-    for i, (label, key, h) in enumerate((("家庭住址", "address", 10),
-                                         ("担任居住社区或小区职务", "posts", 12),
-                                         ("“五亮五共”活动情况", "activity", 26)), start=1):
+    for i, (label, key, h) in enumerate(
+        (
+            ("家庭住址", "address", 10),
+            ("担任居住社区或小区职务", "posts", 12),
+            ("“五亮五共”活动情况", "activity", 26),
+        ),
+        start=1,
+    ):
         cell_text(tbl.cell(i, 0), label, HEI, 11)
         c = tbl.cell(i, 1).merge(tbl.cell(i, 3))
         cell_text(c, "{{ " + key + " }}", size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
@@ -312,10 +372,13 @@ def a5() -> None:
     row_height(tbl.rows[0], 10)
     c = tbl.cell(4, 0).merge(tbl.cell(4, 3))
     cell_text(c, "{{ duty_heading }}", HEI, 11)
-    for i, (l1, k1, l2, k2) in enumerate((
-        ("自我评价", "self", "小区业委会\n（自管委员会）\n评价", "committee"),
-        ("小区党支部\n意见", "branch", "社区党组织\n评价意见", "community"),
-    ), start=5):
+    for i, (l1, k1, l2, k2) in enumerate(
+        (
+            ("自我评价", "self", "小区业委会\n（自管委员会）\n评价", "committee"),
+            ("小区党支部\n意见", "branch", "社区党组织\n评价意见", "community"),
+        ),
+        start=5,
+    ):
         cell_text(tbl.cell(i, 0), l1, HEI, 11)
         sig_block(tbl.cell(i, 1), k1)
         cell_text(tbl.cell(i, 2), l2, HEI, 11)
@@ -334,23 +397,55 @@ def a5() -> None:
 def main() -> None:
     FORMS.mkdir(parents=True, exist_ok=True)
     NOTICES.mkdir(parents=True, exist_ok=True)
-    table_form("a1", "附件1", [14, 24, 58, 34, 52, 48, 22],
-               [["序号", "姓名", "所在单位及职务", "联系方式", "家庭住址", "个人特长或熟悉领域",
-                 "是否为党员"]], [],
-               ["no", "name", "unit_title", "phone", "address", "speciality", "party"])
-    table_form("a2", "附件2", [14, 22, 36, 30, 30, 16, 86, 23],
-               [["序号", "姓名", "职务", "居住地社区（小区）", None, "参加决策共谋情况", None, "备注"],
-                [None, None, None, "社区", "小区", "次数", "参与事项", None]],
-               [(0, 0, 1, 0), (0, 1, 1, 1), (0, 2, 1, 2), (0, 3, 0, 4), (0, 5, 0, 6),
-                (0, 7, 1, 7)],
-               ["no", "name", "job", "community", "compound", "count", "matters", "note"])
-    table_form("a4", "附件4", [14, 24, 40, 32, 32, 40, 30, 45],
-               [["序号", "姓名", "职务", "居住地社区（小区）", None, "任职岗位", "任职时间", "备注"],
-                [None, None, None, "社区", "小区", None, None, None]],
-               [(0, 0, 1, 0), (0, 1, 1, 1), (0, 2, 1, 2), (0, 3, 0, 4), (0, 5, 1, 5),
-                (0, 6, 1, 6), (0, 7, 1, 7)],
-               ["no", "name", "job", "community", "compound", "post", "since", "note"],
-               summary=True)
+    table_form(
+        "a1",
+        "附件1",
+        [14, 24, 58, 34, 52, 48, 22],
+        [
+            [
+                "序号",
+                "姓名",
+                "所在单位及职务",
+                "联系方式",
+                "家庭住址",
+                "个人特长或熟悉领域",
+                "是否为党员",
+            ]
+        ],
+        [],
+        ["no", "name", "unit_title", "phone", "address", "speciality", "party"],
+    )
+    table_form(
+        "a2",
+        "附件2",
+        [14, 22, 36, 30, 30, 16, 86, 23],
+        [
+            ["序号", "姓名", "职务", "居住地社区（小区）", None, "参加决策共谋情况", None, "备注"],
+            [None, None, None, "社区", "小区", "次数", "参与事项", None],
+        ],
+        [(0, 0, 1, 0), (0, 1, 1, 1), (0, 2, 1, 2), (0, 3, 0, 4), (0, 5, 0, 6), (0, 7, 1, 7)],
+        ["no", "name", "job", "community", "compound", "count", "matters", "note"],
+    )
+    table_form(
+        "a4",
+        "附件4",
+        [14, 24, 40, 32, 32, 40, 30, 45],
+        [
+            ["序号", "姓名", "职务", "居住地社区（小区）", None, "任职岗位", "任职时间", "备注"],
+            [None, None, None, "社区", "小区", None, None, None],
+        ],
+        [
+            (0, 0, 1, 0),
+            (0, 1, 1, 1),
+            (0, 2, 1, 2),
+            (0, 3, 0, 4),
+            (0, 5, 1, 5),
+            (0, 6, 1, 6),
+            (0, 7, 1, 7),
+        ],
+        ["no", "name", "job", "community", "compound", "post", "since", "note"],
+        summary=True,
+    )
     a3()
     a5()
     if len(sys.argv) > 1 and sys.argv[1] == "--notices":

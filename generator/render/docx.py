@@ -64,8 +64,11 @@ class CompiledDocx:
                         try:
                             self.templates[name] = env.from_string(xml)
                         except jinja2.TemplateSyntaxError as exc:
-                            raise TemplateError(path.name, f"模板语法错误：{exc.message}",
-                                                hint=f"{name} 第{exc.lineno}行附近") from None
+                            raise TemplateError(
+                                path.name,
+                                f"模板语法错误：{exc.message}",
+                                hint=f"{name} 第{exc.lineno}行附近",
+                            ) from None
                         self.parts.append(name)
                     else:
                         self.parts.append(ziputil.deflate(name, data))
@@ -81,8 +84,11 @@ class CompiledDocx:
                 try:
                     xml = self.templates[part].render(context)
                 except jinja2.UndefinedError as exc:
-                    raise TemplateError(self.path.name, f"字段不存在（{exc.message}）",
-                                        hint="请用 formgen templates check 检查模板标签") from None
+                    raise TemplateError(
+                        self.path.name,
+                        f"字段不存在（{exc.message}）",
+                        hint="请用 formgen templates check 检查模板标签",
+                    ) from None
                 out.append(ziputil.deflate(part, xml.encode("utf-8")))
             elif qr_png is not None and part.name.decode() == self.qr_part:
                 out.append(ziputil.deflate(self.qr_part, qr_png, level=1))
@@ -102,7 +108,8 @@ class CompiledDocx:
             tpl = DocxTemplate(str(self.path))
             for name in self.templates:
                 names |= meta.find_undeclared_variables(
-                    env.parse(tpl.patch_xml(z.read(name).decode("utf-8"))))
+                    env.parse(tpl.patch_xml(z.read(name).decode("utf-8")))
+                )
         return names
 
 
@@ -114,7 +121,8 @@ def _find_qr_part(z: zipfile.ZipFile, names: list[str]) -> str | None:
         return None
     rels = z.read("word/_rels/document.xml.rels").decode("utf-8")
     t = re.search(rf'Id="{m.group(1)}"[^>]*Target="([^"]+)"', rels) or re.search(
-        rf'Target="([^"]+)"[^>]*Id="{m.group(1)}"', rels)
+        rf'Target="([^"]+)"[^>]*Id="{m.group(1)}"', rels
+    )
     if not t:
         return None
     target = "word/" + t.group(1).lstrip("/").removeprefix("word/")

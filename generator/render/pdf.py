@@ -34,7 +34,10 @@ class CompiledTypst:
                 timestamp=stamp or dt.datetime(2000, 1, 1, tzinfo=dt.UTC),
             )  # fmt: skip
         except typst.TypstError as exc:
-            raise TemplateError(self.path.name, f"排版失败：{exc.message} {exc.diagnostic}",
-                                hint="; ".join(exc.hints)) from None
+            raise TemplateError(
+                self.path.name,
+                f"排版失败：{exc.message} {exc.diagnostic}",
+                hint="; ".join(exc.hints),
+            ) from None
         assert isinstance(out, bytes)
         return out

@@ -18,5 +18,6 @@ def qr_svg(text: str) -> str:
     """Text -> an SVG document of its QR code (scales without loss in PDF)."""
     buf = io.BytesIO()
     segno.make(text, error="q", boost_error=False).save(
-        buf, kind="svg", scale=1, border=4, xmldecl=False, svgns=True, unit="mm")
+        buf, kind="svg", scale=1, border=4, xmldecl=False, svgns=True, unit="mm"
+    )
     return buf.getvalue().decode("ascii")

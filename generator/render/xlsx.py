@@ -29,14 +29,25 @@ _CENTRED = {"no", "name", "count", "party"}
 
 
 class ColumnLike(Protocol):
-    key: str
-    label: str
-    group: str
-    width: float
+    @property
+    def key(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def group(self) -> str: ...
+    @property
+    def width(self) -> float: ...
 
 
-def put(ws: Worksheet, row: int, col: int, value: Any, font: Font | None = None,
-        align: Alignment | None = None, border: bool = False) -> None:
+def put(
+    ws: Worksheet,
+    row: int,
+    col: int,
+    value: Any,
+    font: Font | None = None,
+    align: Alignment | None = None,
+    border: bool = False,
+) -> None:
     """Write one cell; strings that look like formulas stay literal text."""
     cell = ws.cell(row=row, column=col, value=value)
     if isinstance(value, str) and value.startswith(_FORMULA_START):
@@ -50,15 +61,21 @@ def put(ws: Worksheet, row: int, col: int, value: Any, font: Font | None = None,
         cell.border = _BOX
 
 
-def _merge_line(ws: Worksheet, row: int, first: int, last: int, value: str, font: Font,
-                align: Alignment) -> None:
+def _merge_line(
+    ws: Worksheet, row: int, first: int, last: int, value: str, font: Font, align: Alignment
+) -> None:
     put(ws, row, first, value, font, align)
     if last > first:
         ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
 
 
-def render_table(columns: Sequence[ColumnLike], ctx: dict[str, Any], label: str,
-                 landscape: bool = True, stamp: dt.datetime | None = None) -> bytes:
+def render_table(
+    columns: Sequence[ColumnLike],
+    ctx: dict[str, Any],
+    label: str,
+    landscape: bool = True,
+    stamp: dt.datetime | None = None,
+) -> bytes:
     """Columns + context -> XLSX bytes (deterministic for the same input and stamp)."""
     wb = Workbook()
     ws = wb.active
@@ -73,8 +90,15 @@ def render_table(columns: Sequence[ColumnLike], ctx: dict[str, Any], label: str,
         ws.column_dimensions[get_column_letter(j)].width = c.width
 
     put(ws, 1, 1, label, Font(name=HEI, size=12))
-    _merge_line(ws, 2, 1, n, ctx["title"], Font(name=TITLE, size=18, bold=True),
-                Alignment(horizontal="center", vertical="center", wrap_text=True))
+    _merge_line(
+        ws,
+        2,
+        1,
+        n,
+        ctx["title"],
+        Font(name=TITLE, size=18, bold=True),
+        Alignment(horizontal="center", vertical="center", wrap_text=True),
+    )
     ws.row_dimensions[2].height = 36
     _merge_line(ws, 3, 1, half, ctx["head_left"], body, Alignment(horizontal="left"))
     _merge_line(ws, 3, half + 1, n, ctx["head_right"], body, Alignment(horizontal="right"))
@@ -112,8 +136,9 @@ def render_table(columns: Sequence[ColumnLike], ctx: dict[str, Any], label: str,
             if c.key in {"no", "count"} and isinstance(value, str) and value.isdigit():
                 value = int(value)
             put(ws, r, j, value, body, wrap_c if c.key in _CENTRED else wrap_l, border=True)
-        longest = max((len(str(rec.get(c.key, ""))) / max(c.width / 2.1, 1) for c in columns),
-                      default=1)
+        longest = max(
+            (len(str(rec.get(c.key, ""))) / max(c.width / 2.1, 1) for c in columns), default=1
+        )
         ws.row_dimensions[r].height = max(20, 16 * min(int(longest) + 1, 12))
 
     r += 1
@@ -153,7 +178,9 @@ def _deterministic(data: bytes, stamp: dt.datetime) -> bytes:
             content = z.read(info)
             if info.filename == "docProps/core.xml":
                 content = re.sub(
-                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)", rb"\g<1>" +
-                    iso.encode() + rb"\2", content)
+                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)",
+                    rb"\g<1>" + iso.encode() + rb"\2",
+                    content,
+                )
             parts.append(ziputil.deflate(info.filename, content))
     return ziputil.build(parts)

@@ -1,0 +1,1 @@
+"""Benchmarks (``make bench``): formgen against its baselines, measured in the same run."""
