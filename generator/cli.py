@@ -21,7 +21,15 @@ from .forms import FORMS, MEMBER_YEAR, UNIT_PERIOD, select
 from .initbook import blank_workbook
 from .model import Ledger
 from .period import Period
-from .pipeline import Report, export, parse_formats, read_ledger, render_blank, render_one
+from .pipeline import (
+    Report,
+    check_templates,
+    export,
+    parse_formats,
+    read_ledger,
+    render_blank,
+    render_one,
+)
 from .plan import Filters, plan, safe_name
 from .profile import DEFAULT_PROFILE, load_profile
 from .validate import quota_warnings
@@ -333,3 +341,27 @@ def demo(out: Path, ledger: Path, profile: str, date_: str | None) -> None:
             )
     _summary(report, out)
     click.echo(f"空白表格：{out / 'blank'}")
+
+
+@main.group()
+def templates() -> None:
+    """模板相关命令。"""
+
+
+@templates.command(name="check")
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="自己修改过的模板所在文件夹（默认内置模板）。",
+)
+@click.option("--profile", default=DEFAULT_PROFILE)
+def templates_check(folder: Path | None, profile: str) -> None:
+    """用空白数据填充每个模板，检查标签拼写和语法；有问题时退出码为 1。"""
+    problems = check_templates(Options(profile=load_profile(profile)), folder)
+    for p in problems:
+        click.echo(p)
+    if problems:
+        sys.exit(1)
+    click.echo("模板检查通过。")

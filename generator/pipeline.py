@@ -72,9 +72,9 @@ class Renderers:
             return self._docx[form.id].render(ctx, qr_png(no) if no else None)
         if fmt == "pdf":
             if form.id not in self._typst:
-                self._typst[form.id] = CompiledTypst(
-                    form.template("typ", self.template_dir), root=TEMPLATES
-                )
+                path = form.template("typ", self.template_dir)
+                root = TEMPLATES if path.is_relative_to(TEMPLATES) else path.parent
+                self._typst[form.id] = CompiledTypst(path, root=root)
             return self._typst[form.id].render({**ctx, "qr_svg": qr_svg(no) if no else ""}, stamp)
         if fmt == "xlsx":
             return render_table(form.columns, ctx, form.label, form.landscape, stamp)
@@ -156,3 +156,21 @@ def render_blank(form: FormSpec, fmt: str, opts: Options) -> bytes:
     if fmt not in form.formats:
         raise UserError(f"表单 {form.id} 没有 {fmt} 格式。", f"可用：{', '.join(form.formats)}")
     return Renderers().render(form, fmt, form.blank(opts), _stamp(opts.date))
+
+
+def check_templates(opts: Options, template_dir: Path | None = None) -> list[str]:
+    """Fill every form's DOCX and Typst template with its blank context; return the
+    problems (unknown tags, syntax errors) as Chinese messages. Empty means all good."""
+    from .errors import TemplateError
+    from .forms import FORMS
+
+    problems: list[str] = []
+    renderers = Renderers(template_dir)
+    for form in FORMS.values():
+        ctx = form.blank(opts)
+        for fmt in ("docx", "pdf"):
+            try:
+                renderers.render(form, fmt, ctx)
+            except TemplateError as exc:
+                problems.append(exc.render())
+    return problems

@@ -166,6 +166,7 @@ def top_band(doc: Document, label: str, with_qr: bool) -> None:
     w = text_width(doc)
     left, right = tbl.rows[0].cells
     left.width, right.width = w - Mm(60), Mm(60)
+    tbl.columns[0].width, tbl.columns[1].width = w - Mm(60), Mm(60)
     left.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
     lp = left.paragraphs[0]
     set_font(lp.add_run(label), HEI, 14)
@@ -174,7 +175,7 @@ def top_band(doc: Document, label: str, with_qr: bool) -> None:
     buf = io.BytesIO()
     segno.make("SY0000-A0-M0000-0", error="q").save(buf, kind="png", scale=4, border=4)
     buf.seek(0)
-    rp.add_run().add_picture(buf, width=Mm(24))
+    rp.add_run().add_picture(buf, width=Mm(23))
     rp.runs[-1]._element.xpath(".//wp:docPr")[0].set("descr", QR_DESCR)
     np_ = right.add_paragraph()
     np_.alignment = WD_ALIGN_PARAGRAPH.RIGHT
@@ -186,6 +187,8 @@ def grid_table(doc: Document, widths_mm: list[float], rows: int):
     tbl.style = doc.styles["Table Grid"]
     tbl.alignment = WD_TABLE_ALIGNMENT.CENTER
     tbl.autofit = False
+    for col, w in zip(tbl.columns, widths_mm, strict=True):
+        col.width = Mm(w)  # w:gridCol, which Word/WPS/LibreOffice lay out by
     for row in tbl.rows:
         for cell, w in zip(row.cells, widths_mm, strict=True):
             cell.width = Mm(w)
@@ -314,14 +317,14 @@ def a3() -> None:
     para(c, "承诺时间：{{ pledge_date }}", FANG, 12, indent_chars=12)
     para(c, "本人签字：", FANG, 12, indent_chars=12).paragraph_format.space_after = Pt(18)
     para(c, "{{ pledge_note }}", KAI, 10.5, indent_chars=2)
-    row_height(tbl.rows[2], 118)
+    row_height(tbl.rows[2], 100)
     cell_text(tbl.cell(3, 0), "主要举措及\n完成时限", HEI)
     c = tbl.cell(3, 1).merge(tbl.cell(3, 3))
     c.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
     cell_text(c, "{%p for m in measures %}", align=WD_ALIGN_PARAGRAPH.LEFT)
     para(c, "{{ m }}", FANG, 12, indent_chars=0)
     para(c, "{%p endfor %}")
-    row_height(tbl.rows[3], 55)
+    row_height(tbl.rows[3], 45)
     footer_lines(doc)
     doc.save(FORMS / "a3.docx")
 
@@ -331,16 +334,15 @@ def sig_block(cell, key: str) -> None:
     cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
     b = f"blocks.{key}"
     cell_text(cell, "{{ " + b + ".comment }}", align=WD_ALIGN_PARAGRAPH.LEFT)
-    para(cell, "评价等次：", FANG, 11)
-    para(cell, "{{ " + b + ".grades }}", FANG, 11)
-    para(cell, "")
-    para(cell, "{{ " + b + ".signer }}", FANG, 11)
-    para(cell, "{{ " + b + ".seal }}", FANG, 11, align=WD_ALIGN_PARAGRAPH.RIGHT)
-    para(cell, "年　　月　　日", FANG, 11, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    para(cell, "评价等次：", FANG, 10.5)
+    para(cell, "{{ " + b + ".grades }}", FANG, 10.5)
+    para(cell, "{{ " + b + ".signer }}", FANG, 10.5).paragraph_format.space_before = Pt(14)
+    para(cell, "{{ " + b + ".seal }}", FANG, 10.5, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    para(cell, "年　　月　　日", FANG, 10.5, align=WD_ALIGN_PARAGRAPH.RIGHT)
 
 
 def a5() -> None:
-    doc = new_document(landscape=False, margins_mm=(15, 18, 12, 22))
+    doc = new_document(landscape=False, margins_mm=(10, 16, 10, 20))
     top_band(doc, "附件5", with_qr=True)
     para(
         doc,
@@ -352,7 +354,7 @@ def a5() -> None:
         space_after=4,
     )
     two_sided(doc, "{{ head_left }}", "{{ head_right }}", size=11)
-    tbl = grid_table(doc, [30, 55, 30, 55], 8)
+    tbl = grid_table(doc, [28, 59, 28, 59], 8)
     cell_text(tbl.cell(0, 0), "姓名", HEI, 11)
     cell_text(tbl.cell(0, 1), "{{ name }}", size=11)
     cell_text(tbl.cell(0, 2), "职务", HEI, 11)
@@ -361,7 +363,7 @@ def a5() -> None:
         (
             ("家庭住址", "address", 10),
             ("担任居住社区或小区职务", "posts", 12),
-            ("“五亮五共”活动情况", "activity", 26),
+            ("“五亮五共”活动情况", "activity", 22),
         ),
         start=1,
     ):
@@ -383,11 +385,11 @@ def a5() -> None:
         sig_block(tbl.cell(i, 1), k1)
         cell_text(tbl.cell(i, 2), l2, HEI, 11)
         sig_block(tbl.cell(i, 3), k2)
-        row_height(tbl.rows[i], 47)
+        row_height(tbl.rows[i], 43)
     cell_text(tbl.cell(7, 0), "单位党组织\n评价意见", HEI, 11)
     c = tbl.cell(7, 1).merge(tbl.cell(7, 3))
     sig_block(c, "unit")
-    row_height(tbl.rows[7], 45)
+    row_height(tbl.rows[7], 40)
     p = two_sided(doc, "{{ foot_left }}", "{{ foot_right }}", size=11, space_after=0)
     p.paragraph_format.space_before = Pt(3)
     para(doc, "{{ notes }}", FANG, 9)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import openpyxl
 from click.testing import CliRunner
 from docx import Document
@@ -119,3 +121,23 @@ def test_blank_forms(tmp_path):
     assert result.exit_code == 0
     a5 = squash(pdf_pages(next(tmp_path.glob("附件5*.pdf")))[0])
     assert a5.count("□好□良好□一般□差") == 5 and "☑" not in a5
+
+
+def test_templates_check_catches_a_typo_in_a_clerks_template(tmp_path):
+    import shutil
+    import zipfile
+
+    ok = CliRunner().invoke(main, ["templates", "check"])
+    assert ok.exit_code == 0 and "模板检查通过" in ok.output
+    src = Path(__file__).resolve().parent.parent / "templates" / "forms" / "a5.docx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(tmp_path / "a5.docx", "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item)
+            if item.filename == "word/document.xml":
+                data = data.replace(b"{{ name }}", b"{{ nmae }}")
+            zout.writestr(item, data)
+    for name in ("a5.typ", "formgen.typ"):
+        shutil.copy(src.parent / name, tmp_path / name)
+    bad = CliRunner().invoke(main, ["templates", "check", "--dir", str(tmp_path)])
+    assert bad.exit_code == 1
+    assert "a5.docx" in bad.output and "nmae" in bad.output
