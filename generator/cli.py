@@ -15,9 +15,9 @@ from typing import Any
 import click
 
 from . import normalize
-from .context import Options, Scope
+from .context import NoticeOptions, Options, Scope
 from .errors import FormgenError, UserError
-from .forms import FORMS, MEMBER_YEAR, UNIT_PERIOD, select
+from .forms import FORMS, MEMBER_YEAR, UNIT_PERIOD, FormSpec, select
 from .initbook import blank_workbook
 from .model import Ledger
 from .period import Period
@@ -83,12 +83,73 @@ def common(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
-def _options(profile: str, date_: str | None) -> Options:
+def _day(option: str, value: str | None) -> dt.date | None:
     try:
-        d = normalize.date(date_) if date_ else dt.date.today()
+        return normalize.date(value) if value else None
     except ValueError as exc:
-        raise UserError(f"--date「{date_}」：{exc}") from None
-    return Options(profile=load_profile(profile), date=d or dt.date.today())
+        raise UserError(f"{option}「{value}」：{exc}") from None
+
+
+def _options(profile: str, date_: str | None, notice: NoticeOptions | None = None) -> Options:
+    return Options(
+        profile=load_profile(profile),
+        date=_day("--date", date_) or dt.date.today(),
+        notice=notice or NoticeOptions(),
+    )
+
+
+def notice_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Options of public notices (公示期, paper, masking, issuer, grouping)."""
+    for opt in reversed(
+        [
+            click.option("--from", "start", default=None, help="公示期开始日期（默认 --date）。"),
+            click.option("--to", "end", default=None, help="公示期结束日期（默认开始后第10天）。"),
+            click.option(
+                "--paper",
+                type=click.Choice(["a4", "a3"], case_sensitive=False),
+                default="a4",
+                show_default=True,
+                help="公示栏纸张。",
+            ),
+            click.option(
+                "--no-mask", is_flag=True, help="公示中显示完整电话和门牌号（默认遮蔽）。"
+            ),
+            click.option(
+                "--issuer",
+                type=click.Choice(["branch", "community"]),
+                default="branch",
+                show_default=True,
+                help="n2 的发布单位：小区党支部或社区党组织。",
+            ),
+            click.option(
+                "--by",
+                type=click.Choice(["unit", "compound"]),
+                default="unit",
+                show_default=True,
+                help="n3 按单位或按小区公示。",
+            ),
+            click.option("--phone", default="", help="监督电话（默认发布单位的联系电话）。"),
+        ]
+    ):
+        f = opt(f)
+    return f
+
+
+def _notice(
+    start: str | None, end: str | None, paper: str, no_mask: bool, issuer: str, by: str, phone: str
+) -> NoticeOptions:
+    s, e = _day("--from", start), _day("--to", end)
+    if s and e and e < s:
+        raise UserError("公示期结束日期早于开始日期。")
+    return NoticeOptions(
+        start=s,
+        end=e,
+        paper=paper.lower(),
+        mask=not no_mask,
+        issuer=issuer,
+        by=by,
+        phone=normalize.phone(phone) if phone else "",
+    )
 
 
 def _period(ledger: Ledger, period: str | None, year: int | None) -> Period:
@@ -179,6 +240,7 @@ def _summary(report: Report, out: Path) -> None:
 @click.option("--compound", default="")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("output"), show_default=True)
 @click.option("--skip-invalid", is_flag=True, help="跳过出错的行（并列出），其余照常生成。")
+@notice_options
 @common
 def export_cmd(
     ledger: Path,
@@ -193,9 +255,10 @@ def export_cmd(
     skip_invalid: bool,
     profile: str,
     date_: str | None,
+    **notice: Any,
 ) -> None:
-    """导出所选表单的全部文件到 OUT，并写 manifest.json。"""
-    opts = _options(profile, date_)
+    """导出所选表单（a1–a5、公示 n1–n3）的全部文件到 OUT，并写 manifest.json。"""
+    opts = _options(profile, date_, _notice(**notice))
     forms, fmts = select(forms_), parse_formats(formats)
     led, issues = read_ledger(ledger, opts.profile, skip_invalid=skip_invalid)
     for issue in issues:
@@ -205,15 +268,79 @@ def export_cmd(
         raise UserError(f"台账中没有单位「{unit}」。", "可用：" + "、".join(led.units))
     per = _period(led, period, year)
     filters = Filters(unit=unit, community=community, compound=compound)
+    _run_export(led, out, forms, fmts, per, opts, filters)
+
+
+def _run_export(
+    led: Ledger,
+    out: Path,
+    forms: list[FormSpec],
+    fmts: tuple[str, ...],
+    per: Period,
+    opts: Options,
+    filters: Filters,
+) -> None:
+    alt = opts.notice.by == "compound"
     total = sum(
-        len([f for f in fmts if f in j.form.formats]) for j in plan(led, forms, per, filters)
+        len([f for f in fmts if f in j.form.formats]) for j in plan(led, forms, per, filters, alt)
     )
+    if total == 0:
+        raise UserError(
+            "没有符合条件的文件可生成。", "请检查 --unit、--community、--compound 等条件。"
+        )
     tick, stop = _progress(total)
     try:
         report = export(led, out, forms, fmts, per, opts, filters, on_done=tick)
     finally:
         stop()
     _summary(report, out)
+
+
+@main.command()
+@click.argument(
+    "notice_id", type=click.Choice([f.id for f in FORMS.values() if f.kind == "notices"])
+)
+@click.argument("ledger", type=click.Path(path_type=Path))
+@click.option("--community", default="")
+@click.option("--compound", default="", help="小区名称（n1、n2 按小区；n3 加 --by compound）。")
+@click.option("--building", default="", help="只生成此楼栋的 n1。")
+@click.option("--unit", default="", help="单位名称（n3 按单位时）。")
+@click.option("--period", default=None)
+@click.option("--year", type=int, default=None)
+@click.option("--format", "formats", default="docx,pdf", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), default=Path("output"), show_default=True)
+@notice_options
+@common
+def notice(
+    notice_id: str,
+    ledger: Path,
+    community: str,
+    compound: str,
+    building: str,
+    unit: str,
+    period: str | None,
+    year: int | None,
+    formats: str,
+    out: Path,
+    profile: str,
+    date_: str | None,
+    **notice: Any,
+) -> None:
+    """生成公示栏公示（n1 亮身份、n2 承诺事项、n3 评价结果），默认遮蔽电话和门牌号。"""
+    opts = _options(profile, date_, _notice(**notice))
+    led, _ = read_ledger(ledger, opts.profile)
+    if unit and unit not in led.units:
+        raise UserError(f"台账中没有单位「{unit}」。", "可用：" + "、".join(led.units))
+    filters = Filters(unit=unit, community=community, compound=compound, building=building)
+    _run_export(
+        led,
+        out,
+        [FORMS[notice_id]],
+        parse_formats(formats),
+        _period(led, period, year),
+        opts,
+        filters,
+    )
 
 
 def _scope(

@@ -37,11 +37,25 @@ class Scope:
 
 
 @dataclass(frozen=True)
+class NoticeOptions:
+    """Choices for public notices: 公示期, paper, masking, issuer, grouping."""
+
+    start: dt.date | None = None  # default: the run's date
+    end: dt.date | None = None  # default: start + the profile's notice days - 1
+    paper: str = "a4"  # a4 | a3
+    mask: bool = True  # False only with --no-mask
+    issuer: str = "branch"  # n2: branch | community
+    by: str = "unit"  # n3: unit | compound
+    phone: str = ""  # 监督电话; default the issuer's phone
+
+
+@dataclass(frozen=True)
 class Options:
-    """Run-wide choices that shape the text: the date printed, the profile."""
+    """Run-wide choices that shape the text: the date printed, the profile, notices."""
 
     profile: Profile
     date: dt.date = field(default_factory=dt.date.today)
+    notice: NoticeOptions = field(default_factory=NoticeOptions)
 
 
 def _or_blank(value: str | None) -> str:

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import context as cx
+from . import notices as nt
 from .errors import UserError
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
-BUILDING, UNIT_PERIOD, MEMBER_YEAR = "building", "unit_period", "member_year"
+BUILDING, COMPOUND, UNIT_PERIOD, MEMBER_YEAR = "building", "compound", "unit_period", "member_year"
 
 
 @dataclass(frozen=True)
@@ -41,13 +42,17 @@ class FormSpec:
     numbered: bool = False
     columns: tuple[Column, ...] = ()
     kind: str = "forms"  # template folder: forms | notices
+    alt_scope: str = ""  # a second grouping the run may ask for (n3: per compound)
 
-    def template(self, ext: str, folder: Path | None = None) -> Path:
-        """Path of this form's template for a format ('docx' or 'typ')."""
+    def template(self, ext: str, folder: Path | None = None, variant: str = "") -> Path:
+        """Path of this form's template for a format ('docx' or 'typ'); a variant such as
+        'a3' picks ``<id>.a3.<ext>`` where one exists. A user folder wins over ours."""
+        names = ([f"{self.id}.{variant}.{ext}"] if variant else []) + [f"{self.id}.{ext}"]
         for base in (folder, TEMPLATES / self.kind):
-            if base is not None and (base / f"{self.id}.{ext}").is_file():
-                return base / f"{self.id}.{ext}"
-        return TEMPLATES / self.kind / f"{self.id}.{ext}"
+            for name in names:
+                if base is not None and (base / name).is_file():
+                    return base / name
+        return TEMPLATES / self.kind / names[-1]
 
 
 FORMS: dict[str, FormSpec] = {
@@ -83,6 +88,12 @@ FORMS: dict[str, FormSpec] = {
                      Column("note", "备注", width=18))),
         FormSpec("a5", "附件5", "“五亮五共”活动情况评价表", MEMBER_YEAR, ("docx", "pdf"), False,
                  cx.a5, cx.a5_blank, numbered=True),
+        FormSpec("n1", "亮身份公示", "亮身份公示", BUILDING, ("docx", "pdf"), True, nt.n1,
+                 nt.n1_blank, numbered=True, kind="notices"),
+        FormSpec("n2", "承诺事项公示", "承诺事项公示", COMPOUND, ("docx", "pdf"), False, nt.n2,
+                 nt.n2_blank, numbered=True, kind="notices"),
+        FormSpec("n3", "评价结果公示", "评价结果公示", UNIT_PERIOD, ("docx", "pdf"), False,
+                 nt.n3, nt.n3_blank, numbered=True, kind="notices", alt_scope=COMPOUND),
     )
 }  # fmt: skip
 

@@ -58,24 +58,25 @@ class Renderers:
 
     def __init__(self, template_dir: Path | None = None) -> None:
         self.template_dir = template_dir
-        self._docx: dict[str, CompiledDocx] = {}
-        self._typst: dict[str, CompiledTypst] = {}
+        self._docx: dict[tuple[str, str], CompiledDocx] = {}
+        self._typst: dict[tuple[str, str], CompiledTypst] = {}
 
     def render(
         self, form: FormSpec, fmt: str, ctx: Context, stamp: dt.datetime | None = None
     ) -> bytes:
         """One document's context -> bytes in the format."""
         no = ctx.get("doc_no") or ""
+        key = (form.id, "a3" if ctx.get("paper") == "a3" else "")
         if fmt == "docx":
-            if form.id not in self._docx:
-                self._docx[form.id] = CompiledDocx(form.template("docx", self.template_dir))
-            return self._docx[form.id].render(ctx, qr_png(no) if no else None)
+            if key not in self._docx:
+                self._docx[key] = CompiledDocx(form.template("docx", self.template_dir, key[1]))
+            return self._docx[key].render(ctx, qr_png(no) if no else None)
         if fmt == "pdf":
-            if form.id not in self._typst:
+            if key not in self._typst:
                 path = form.template("typ", self.template_dir)
                 root = TEMPLATES if path.is_relative_to(TEMPLATES) else path.parent
-                self._typst[form.id] = CompiledTypst(path, root=root)
-            return self._typst[form.id].render({**ctx, "qr_svg": qr_svg(no) if no else ""}, stamp)
+                self._typst[key] = CompiledTypst(path, root=root)
+            return self._typst[key].render({**ctx, "qr_svg": qr_svg(no) if no else ""}, stamp)
         if fmt == "xlsx":
             return render_table(form.columns, ctx, form.label, form.landscape, stamp)
         raise UserError(f"未知的格式：{fmt}")
@@ -117,7 +118,7 @@ def export(
     report = Report()
     stamp = _stamp(opts.date)
     try:
-        for job in plan(ledger, forms, period, filters or Filters()):
+        for job in plan(ledger, forms, period, filters or Filters(), opts.notice.by == "compound"):
             ctx = job.form.build(ledger, job.scope, opts)
             for fmt in fmts:
                 if fmt not in job.form.formats:

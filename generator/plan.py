@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .context import Scope
-from .forms import BUILDING, MEMBER_YEAR, UNIT_PERIOD, FormSpec
+from .forms import BUILDING, COMPOUND, MEMBER_YEAR, UNIT_PERIOD, FormSpec
 from .model import Ledger
 from .period import Period
 
@@ -45,14 +45,20 @@ class Job:
     keys: dict[str, str] = field(default_factory=dict)
 
 
-def plan(ledger: Ledger, forms: list[FormSpec], period: Period, filters: Filters) -> Iterator[Job]:
-    """Yield every document of the chosen forms, in form order then ledger order."""
+def plan(
+    ledger: Ledger, forms: list[FormSpec], period: Period, filters: Filters, alt: bool = False
+) -> Iterator[Job]:
+    """Yield every document of the chosen forms, in form order then ledger order.
+    ``alt`` groups forms that allow it by their alternative scope (n3 per compound)."""
     for form in forms:
-        if form.scope == BUILDING:
+        scope = form.alt_scope if alt and form.alt_scope else form.scope
+        if scope == BUILDING:
             yield from _buildings(ledger, form, period, filters)
-        elif form.scope == UNIT_PERIOD:
+        elif scope == COMPOUND:
+            yield from _compounds(ledger, form, period, filters)
+        elif scope == UNIT_PERIOD:
             yield from _units(ledger, form, period, filters)
-        elif form.scope == MEMBER_YEAR:
+        elif scope == MEMBER_YEAR:
             yield from _members(ledger, form, period, filters)
 
 
@@ -74,7 +80,7 @@ def _buildings(ledger: Ledger, form: FormSpec, period: Period, f: Filters) -> It
     for (community, compound, building), wanted in seen.items():
         if not wanted or (f.building and building != f.building):
             continue
-        name = safe_name(f"{community}{compound}{building or '未填楼栋'}_公示表")
+        name = safe_name(f"{community}{compound}{building or '未填楼栋'}_{form.name}")
         stem = "/".join([period.label, safe_name(community), safe_name(compound), form.id, name])
         yield Job(
             form,
@@ -86,6 +92,31 @@ def _buildings(ledger: Ledger, form: FormSpec, period: Period, f: Filters) -> It
                 "building": building,
                 "period": period.label,
             },
+        )
+
+
+def _compounds(ledger: Ledger, form: FormSpec, period: Period, f: Filters) -> Iterator[Job]:
+    wanted: dict[tuple[str, str], bool] = {}
+    for m in ledger.members.values():
+        key = (m.community, m.compound)
+        wanted[key] = wanted.get(key, False) or _member_ok(ledger, m.id, f)
+    for (community, compound), ok in wanted.items():
+        if not ok:
+            continue
+        stem = "/".join(
+            [
+                period.label,
+                safe_name(community),
+                safe_name(compound),
+                form.id,
+                safe_name(f"{community}{compound}_{form.name}"),
+            ]
+        )
+        yield Job(
+            form,
+            Scope(period, community=community, compound=compound),
+            stem,
+            {"community": community, "compound": compound, "period": period.label},
         )
 
 

@@ -29,6 +29,7 @@ class Profile:
     pledge_status: tuple[str, ...]
     quotas: dict[str, float] = field(default_factory=dict)
     deadlines: tuple[dict[str, Any], ...] = ()
+    notices: dict[str, Any] = field(default_factory=dict)
 
 
 def load_profile(name: str = DEFAULT_PROFILE) -> Profile:
@@ -50,4 +51,5 @@ def load_profile(name: str = DEFAULT_PROFILE) -> Profile:
         pledge_status=tuple(raw.get("pledge_status", [])),
         quotas=dict(raw.get("quotas", {})),
         deadlines=tuple(raw.get("deadlines", [])),
+        notices=dict(raw.get("notices", {})),
     )

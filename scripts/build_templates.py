@@ -52,7 +52,11 @@ def set_font(
     fonts.set(qn("w:hint"), "eastAsia")
 
 
-def new_document(landscape: bool, margins_mm: tuple[float, float, float, float]) -> Document:
+def new_document(
+    landscape: bool,
+    margins_mm: tuple[float, float, float, float],
+    paper_mm: tuple[float, float] = (210, 297),
+) -> Document:
     """A document with zh-CN language, official fonts, A4 and the given margins (t, r, b, l)."""
     doc = Document()
     settings = doc.settings.element
@@ -77,10 +81,11 @@ def new_document(landscape: bool, margins_mm: tuple[float, float, float, float])
     for name in ("Table Grid",):
         set_font(doc.styles[name], FANG, 12)
     sec = doc.sections[0]
-    sec.page_width, sec.page_height = Mm(210), Mm(297)
+    pw, ph = paper_mm
+    sec.page_width, sec.page_height = Mm(pw), Mm(ph)
     if landscape:
         sec.orientation = WD_ORIENT.LANDSCAPE
-        sec.page_width, sec.page_height = Mm(297), Mm(210)
+        sec.page_width, sec.page_height = Mm(ph), Mm(pw)
     t, r, b, left = margins_mm
     sec.top_margin, sec.right_margin, sec.bottom_margin, sec.left_margin = (
         Mm(t),
@@ -396,6 +401,56 @@ def a5() -> None:
     doc.save(FORMS / "a5.docx")
 
 
+def notice(
+    name: str,
+    landscape: bool,
+    rel_widths: list[float],
+    labels: list[str],
+    fields: list[str],
+    table_size: float,
+    left_fields: set[str],
+) -> None:
+    """A public notice in the shared frame, as <name>.docx (A4) and <name>.a3.docx (A3)."""
+    for paper, k, size in (("", 1.0, (210, 297)), (".a3", 2**0.5, (297, 420))):
+        margins = (30, 26, 26, 28) if landscape else (37, 26, 35, 28)
+        doc = new_document(landscape, tuple(m * k for m in margins), size)  # type: ignore[arg-type]
+        page_number_footer(doc, 14 * k)
+        top_band(doc, "", with_qr=True)
+        para(
+            doc,
+            "{{ title }}",
+            SONG_TITLE,
+            22 * k,
+            bold=True,
+            align=WD_ALIGN_PARAGRAPH.CENTER,
+            space_after=12 * k,
+        )
+        para(doc, "{{ lead }}", FANG, 16 * k, indent_chars=2, space_after=6 * k)
+        width_mm = (text_width(doc) / Mm(1)) * 0.995
+        widths = [width_mm * w / sum(rel_widths) for w in rel_widths]
+        tbl = grid_table(doc, widths, 4)
+        for j, label in enumerate(labels):
+            cell_text(tbl.cell(0, j), label, HEI, table_size * k)
+        repeat_header(tbl.rows[0])
+        cell_text(tbl.cell(1, 0), "{%tr for r in rows %}")
+        for j, f in enumerate(fields):
+            align = WD_ALIGN_PARAGRAPH.LEFT if f in left_fields else WD_ALIGN_PARAGRAPH.CENTER
+            cell_text(tbl.cell(2, j), "{{ r." + f + " }}", FANG, table_size * k, align=align)
+        row_height(tbl.rows[2], 11 * k)
+        cell_text(tbl.cell(3, 0), "{%tr endfor %}")
+        for key in ("closing", "period_text", "phone_text"):
+            p = para(doc, "{{ " + key + " }}", FANG, 16 * k, indent_chars=2)
+            if key == "closing":
+                p.paragraph_format.space_before = Pt(8 * k)
+        for i, key in enumerate(("issuer", "issue_date")):
+            p = para(doc, "{{ " + key + " }}", FANG, 16 * k, align=WD_ALIGN_PARAGRAPH.RIGHT)
+            p.paragraph_format.right_indent = Pt(16 * k * 2)
+            p.paragraph_format.keep_with_next = i == 0
+            if i == 0:
+                p.paragraph_format.space_before = Pt(40 * k)
+        doc.save(NOTICES / f"{name}{paper}.docx")
+
+
 def main() -> None:
     FORMS.mkdir(parents=True, exist_ok=True)
     NOTICES.mkdir(parents=True, exist_ok=True)
@@ -450,8 +505,41 @@ def main() -> None:
     )
     a3()
     a5()
-    if len(sys.argv) > 1 and sys.argv[1] == "--notices":
-        pass
+    notice(
+        "n1",
+        True,
+        [1.2, 1.6, 3.8, 2.7, 3.4, 2.7, 1.4],
+        [
+            "序号",
+            "姓名",
+            "所在单位及职务",
+            "联系方式",
+            "家庭住址",
+            "个人特长或熟悉领域",
+            "是否党员",
+        ],
+        ["no", "name", "unit_title", "phone", "address", "speciality", "party"],
+        15,
+        {"unit_title", "address", "speciality"},
+    )
+    notice(
+        "n2",
+        False,
+        [1.2, 1.6, 3, 4.6, 2.2],
+        ["序号", "姓名", "所在单位及职务", "承诺事项", "完成时限"],
+        ["no", "name", "unit_title", "pledged", "deadlines"],
+        14,
+        {"unit_title", "pledged"},
+    )
+    notice(
+        "n3",
+        False,
+        [1.2, 1.8, 5, 2],
+        ["序号", "姓名", "所在单位及职务", "评价等次"],
+        ["no", "name", "unit_title", "grade"],
+        14,
+        {"unit_title"},
+    )
 
 
 if __name__ == "__main__":

@@ -24,7 +24,8 @@ from .helpers import (
 def test_manifest_lists_every_file_with_its_hash(exported):
     docs = manifest(exported)
     # 4 buildings × 3 (a1) + 3 units × 3 × 2 (a2, a4) + 5 members × 2 × 2 (a3, a5)
-    assert len(docs) == 4 * 3 + 3 * 3 * 2 + 5 * 2 * 2
+    # notices: n1 per building, n2 per compound, n3 per unit, each docx + pdf
+    assert len(docs) == 4 * 3 + 3 * 3 * 2 + 5 * 2 * 2 + (4 + 3 + 3) * 2
     for e in docs:
         data = (exported / e["path"]).read_bytes()
         assert hashlib.sha256(data).hexdigest() == e["sha256"], e["path"]
