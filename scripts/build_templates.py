@@ -8,7 +8,6 @@ sits in one run; fonts name the official families in the East-Asian slot.
 from __future__ import annotations
 
 import io
-import sys
 from pathlib import Path
 
 import segno
