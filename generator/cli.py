@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import click
 
 from . import normalize
 from .context import NoticeOptions, Options, Scope
+from .due import deadlines, due_on
 from .errors import FormgenError, UserError
 from .forms import FORMS, MEMBER_YEAR, UNIT_PERIOD, FormSpec, select
 from .initbook import blank_workbook
@@ -24,11 +26,14 @@ from .period import Period
 from .pipeline import (
     Report,
     check_templates,
+    default_jobs,
     export,
     parse_formats,
+    print_pdfs,
     read_ledger,
     render_blank,
     render_one,
+    zip_outputs,
 )
 from .plan import Filters, plan, safe_name
 from .profile import DEFAULT_PROFILE, load_profile
@@ -197,78 +202,79 @@ def check(ledger: Path, year: int | None, profile: str, date_: str | None) -> No
 
 
 def _progress(total: int) -> tuple[Callable[..., None], Callable[[], None]]:
-    """A progress bar on a terminal; nothing when piped."""
+    """A progress bar on a terminal (done/total, rate, time left); nothing when piped."""
     if not sys.stderr.isatty() or total == 0:
         return (lambda *_: None), (lambda: None)
+    from rich.console import Console
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
         Progress,
+        TaskProgressColumn,
         TextColumn,
-        TimeRemainingColumn,  # fmt: skip
+        TimeRemainingColumn,
     )
 
     bar = Progress(
-        TextColumn("生成中"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        transient=True,
-    )
-    task = bar.add_task("export", total=total)
+        TextColumn("生成中"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
+        TextColumn("{task.fields[rate]} 份/秒  剩余"), TimeRemainingColumn(),
+        console=Console(stderr=True), transient=True,
+    )  # fmt: skip
+    task = bar.add_task("export", total=total, rate="—")
     bar.start()
-    return (lambda *_: bar.advance(task)), bar.stop
+
+    def tick(*_: object) -> None:
+        bar.advance(task)
+        speed = bar.tasks[0].speed
+        if speed:
+            bar.update(task, rate=f"{speed:.0f}")
+
+    return tick, bar.stop
 
 
 def _summary(report: Report, out: Path) -> None:
-    by: dict[tuple[str, str], int] = {}
-    for (form, fmt, _), n in report.counts.items():
-        by[(form, fmt)] = by.get((form, fmt), 0) + n
-    for (form, fmt), n in sorted(by.items()):
-        click.echo(f"  {form} {FORMS[form].label if form in FORMS else ''} {fmt}: {n} 份")
-    click.echo(f"共生成 {len(report.written)} 个文件，清单：{out / 'manifest.json'}")
+    """Per form and format: written, skipped, failed; then totals and elapsed time."""
+    keys = sorted({(form, fmt) for form, fmt, _ in report.counts})
+    click.echo("表单        格式    生成  跳过  失败")
+    for form, fmt in keys:
+        label = FORMS[form].label if form in FORMS else form
+        w, k, f = (report.counts[(form, fmt, s)] for s in ("written", "skipped", "failed"))
+        click.echo(f"{form} {label:<8}{fmt:<6}{w:>6}{k:>6}{f:>6}")
+    total = {
+        s: sum(n for (_, _, st), n in report.counts.items() if st == s)
+        for s in ("written", "skipped", "failed")
+    }
+    click.echo(
+        f"共生成 {total['written']} 个文件，跳过未变化的 {total['skipped']} 个，"
+        f"失败 {total['failed']} 个，用时 {report.elapsed:.1f} 秒。清单：{out / 'manifest.json'}"
+    )
+    for path in report.extras:
+        click.echo(f"另存：{path}")
+    for failure in report.failures:
+        click.echo(f"[失败] {failure}", err=True)
 
 
-@main.command(name="export")
-@click.argument("ledger", type=click.Path(path_type=Path))
-@click.option("--forms", "forms_", default="all", show_default=True, help="a1,a2,… 或 all")
-@click.option("--format", "formats", default="docx,pdf,xlsx", show_default=True)
-@click.option("--period", default=None, help="2026（全年）或 2026Q1。")
-@click.option("--year", type=int, default=None)
-@click.option("--unit", default="", help="只导出此单位。")
-@click.option("--community", default="")
-@click.option("--compound", default="")
-@click.option("--out", type=click.Path(path_type=Path), default=Path("output"), show_default=True)
-@click.option("--skip-invalid", is_flag=True, help="跳过出错的行（并列出），其余照常生成。")
-@notice_options
-@common
-def export_cmd(
-    ledger: Path,
-    forms_: str,
-    formats: str,
-    period: str | None,
-    year: int | None,
-    unit: str,
-    community: str,
-    compound: str,
-    out: Path,
-    skip_invalid: bool,
-    profile: str,
-    date_: str | None,
-    **notice: Any,
-) -> None:
-    """导出所选表单（a1–a5、公示 n1–n3）的全部文件到 OUT，并写 manifest.json。"""
-    opts = _options(profile, date_, _notice(**notice))
-    forms, fmts = select(forms_), parse_formats(formats)
-    led, issues = read_ledger(ledger, opts.profile, skip_invalid=skip_invalid)
-    for issue in issues:
-        if issue.severity == "error":
-            click.echo(issue.render() + "（已跳过此行）", err=True)
-    if unit and unit not in led.units:
-        raise UserError(f"台账中没有单位「{unit}」。", "可用：" + "、".join(led.units))
-    per = _period(led, period, year)
-    filters = Filters(unit=unit, community=community, compound=compound)
-    _run_export(led, out, forms, fmts, per, opts, filters)
+def run_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Options of bulk runs: workers, re-rendering, print PDFs, zip."""
+    for opt in reversed([
+        click.option("--jobs", type=click.IntRange(min=1), default=None,
+                     help="并行进程数（默认全部 CPU 核）。"),
+        click.option("--force", is_flag=True, help="全部重新生成（默认跳过未变化的文件）。"),
+        click.option("--print", "print_", is_flag=True, help="每个表单另出一个合并打印 PDF。"),
+        click.option("--duplex", is_flag=True, help="合并 PDF 中每份补足偶数页（双面打印）。"),
+        click.option("--zip", "zip_", is_flag=True, help="另打包为 zip，便于上报。"),
+    ]):  # fmt: skip
+        f = opt(f)
+    return f
+
+
+@dataclass(frozen=True)
+class RunFlags:
+    jobs: int | None = None
+    force: bool = False
+    print_: bool = False
+    duplex: bool = False
+    zip_: bool = False
 
 
 def _run_export(
@@ -279,7 +285,9 @@ def _run_export(
     per: Period,
     opts: Options,
     filters: Filters,
-) -> None:
+    flags: RunFlags,
+) -> Report:
+    """Export with a progress bar, then the print PDFs and zip asked for; print a summary."""
     alt = opts.notice.by == "compound"
     total = sum(
         len([f for f in fmts if f in j.form.formats]) for j in plan(led, forms, per, filters, alt)
@@ -290,10 +298,118 @@ def _run_export(
         )
     tick, stop = _progress(total)
     try:
-        report = export(led, out, forms, fmts, per, opts, filters, on_done=tick)
+        report = export(
+            led,
+            out,
+            forms,
+            fmts,
+            per,
+            opts,
+            filters,
+            jobs=flags.jobs or default_jobs(),
+            force=flags.force,
+            on_done=tick,
+        )
     finally:
         stop()
+    if flags.print_ or flags.duplex:
+        report.extras += print_pdfs(led, out, forms, per, opts, filters, duplex=flags.duplex)
+    if flags.zip_:
+        report.extras.append(zip_outputs(out, per, report.extras))
     _summary(report, out)
+    return report
+
+
+@main.command(name="export")
+@click.argument("ledger", type=click.Path(path_type=Path))
+@click.option("--forms", "forms_", default="all", show_default=True, help="a1,…,a5,n1,n2,n3 或 all")
+@click.option("--format", "formats", default="docx,pdf,xlsx", show_default=True)
+@click.option("--period", default=None, help="2026（全年）或 2026Q1。")
+@click.option("--year", type=int, default=None)
+@click.option(
+    "--due", "due_", default=None, help="导出该日到期的报送任务所需表单（见 formgen due）。"
+)
+@click.option("--unit", default="", help="只导出此单位。")
+@click.option("--community", default="")
+@click.option("--compound", default="")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("output"), show_default=True)
+@click.option("--skip-invalid", is_flag=True, help="跳过出错的行（并列出），其余照常生成。")
+@run_options
+@notice_options
+@common
+def export_cmd(
+    ledger: Path,
+    forms_: str,
+    formats: str,
+    period: str | None,
+    year: int | None,
+    due_: str | None,
+    unit: str,
+    community: str,
+    compound: str,
+    out: Path,
+    skip_invalid: bool,
+    jobs: int | None,
+    force: bool,
+    print_: bool,
+    duplex: bool,
+    zip_: bool,
+    profile: str,
+    date_: str | None,
+    **notice: Any,
+) -> None:
+    """导出所选表单（a1–a5、公示 n1–n3）的全部文件到 OUT，并写 manifest.json。
+
+    再次运行时跳过未变化的文件、补齐中断时未完成的文件；某份文件失败时其余照常生成，
+    退出码为 1。"""
+    opts = _options(profile, date_, _notice(**notice))
+    fmts = parse_formats(formats)
+    led, issues = read_ledger(ledger, opts.profile, skip_invalid=skip_invalid)
+    for issue in issues:
+        if issue.severity == "error":
+            click.echo(issue.render() + "（已跳过此行）", err=True)
+    if unit and unit not in led.units:
+        raise UserError(f"台账中没有单位「{unit}」。", "可用：" + "、".join(led.units))
+    filters = Filters(unit=unit, community=community, compound=compound)
+    flags = RunFlags(jobs, force, print_, duplex, zip_)
+    if due_:
+        day = _day("--due", due_)
+        assert day is not None
+        tasks = due_on(opts.profile, day)
+        if not tasks:
+            click.echo(f"{normalize.cn_date(day)}没有需要报送表单的任务。")
+            return
+        failed = False
+        for task in tasks:
+            click.echo(f"{normalize.cn_date(task.date)} {task.who}：{task.task}")
+            forms = select(",".join(task.forms))
+            report = _run_export(led, out, forms, fmts, task.period, opts, filters, flags)
+            failed |= bool(report.failures)
+        if failed:
+            sys.exit(1)
+        return
+    report = _run_export(
+        led, out, select(forms_), fmts, _period(led, period, year), opts, filters, flags
+    )
+    if report.failures:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--today", default=None, help="从哪天算起（默认今天）。")
+@click.option("--days", type=int, default=366, show_default=True, help="列出多少天内的任务。")
+@click.option("--profile", default=DEFAULT_PROFILE, show_default=True)
+def due(today: str | None, days: int, profile: str) -> None:
+    """列出报送期限（重点任务清单）：日期、责任单位、任务、表单和对应的导出命令。"""
+    day = _day("--today", today) or dt.date.today()
+    for d in deadlines(load_profile(profile), day, days):
+        forms = ",".join(d.forms)
+        cmd = f"formgen export 台账.xlsx --forms {forms} --period {d.period.label}" if forms else ""
+        left = (d.date - day).days
+        click.echo(
+            f"{normalize.cn_date(d.date)}（{'今天' if left == 0 else f'还有{left}天'}）"
+            f"  {d.who}  {d.task}" + (f"\n    {cmd}" if cmd else "")
+        )
 
 
 @main.command()
@@ -309,6 +425,7 @@ def _run_export(
 @click.option("--year", type=int, default=None)
 @click.option("--format", "formats", default="docx,pdf", show_default=True)
 @click.option("--out", type=click.Path(path_type=Path), default=Path("output"), show_default=True)
+@run_options
 @notice_options
 @common
 def notice(
@@ -322,6 +439,11 @@ def notice(
     year: int | None,
     formats: str,
     out: Path,
+    jobs: int | None,
+    force: bool,
+    print_: bool,
+    duplex: bool,
+    zip_: bool,
     profile: str,
     date_: str | None,
     **notice: Any,
@@ -332,7 +454,7 @@ def notice(
     if unit and unit not in led.units:
         raise UserError(f"台账中没有单位「{unit}」。", "可用：" + "、".join(led.units))
     filters = Filters(unit=unit, community=community, compound=compound, building=building)
-    _run_export(
+    report = _run_export(
         led,
         out,
         [FORMS[notice_id]],
@@ -340,7 +462,10 @@ def notice(
         _period(led, period, year),
         opts,
         filters,
+        RunFlags(jobs, force, print_, duplex, zip_),
     )
+    if report.failures:
+        sys.exit(1)
 
 
 def _scope(
@@ -451,23 +576,18 @@ def demo(out: Path, ledger: Path, profile: str, date_: str | None) -> None:
     led, _ = read_ledger(ledger, opts.profile)
     per = _period(led, None, None)
     forms = select("all")
-    fmts = ("docx", "pdf", "xlsx")
-    total = sum(
-        len([f for f in fmts if f in j.form.formats]) for j in plan(led, forms, per, Filters())
+    report = _run_export(
+        led, out, forms, ("docx", "pdf", "xlsx"), per, opts, Filters(), RunFlags(print_=True)
     )
-    tick, stop = _progress(total)
-    try:
-        report = export(led, out, forms, fmts, per, opts, on_done=tick)
-    finally:
-        stop()
     for form in forms:
         for fmt in form.formats:
             atomic_write(
                 out / "blank" / f"{form.label}_{safe_name(form.name)}_空白.{fmt}",
                 render_blank(form, fmt, opts),
             )
-    _summary(report, out)
     click.echo(f"空白表格：{out / 'blank'}")
+    if report.failures:
+        sys.exit(1)
 
 
 @main.group()

@@ -87,11 +87,7 @@ def _number(opts: Options, year: int, form: str, record: str) -> str:
 # ---------------------------------------------------------------- a1 公示表
 def a1(ledger: Ledger, scope: Scope, opts: Options) -> Context:
     cmp = ledger.compounds[(scope.community, scope.compound)]
-    members = [
-        m for m in ledger.members.values()
-        if (m.community, m.compound, m.building) == (scope.community, scope.compound,
-                                                     scope.building)
-    ]  # fmt: skip
+    members = ledger.members_at(scope.community, scope.compound, scope.building)
     ctx = _common(
         f"{scope.community}{scope.compound}{scope.building}党员干部基本情况公示表",
         f"公示单位：{cmp.branch}",

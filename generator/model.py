@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 @dataclass
@@ -132,5 +133,24 @@ class Ledger:
         ys |= {a.date.year for acts in self.activities.values() for a in acts}
         return sorted(ys)
 
+    @cached_property
+    def _by_place(self) -> dict[tuple[str, ...], list[Member]]:
+        """Members by unit, by (community, compound) and by (community, compound, building),
+        each list in member order. Built once, on first use."""
+        index: dict[tuple[str, ...], list[Member]] = defaultdict(list)
+        for m in self.members.values():
+            index[("unit", m.unit)].append(m)
+            index[("compound", m.community, m.compound)].append(m)
+            index[("building", m.community, m.compound, m.building)].append(m)
+        return index
+
     def members_of_unit(self, unit: str) -> list[Member]:
-        return [m for m in self.members.values() if m.unit == unit]
+        return self._by_place.get(("unit", unit), [])
+
+    def members_at(
+        self, community: str, compound: str, building: str | None = None
+    ) -> list[Member]:
+        """Members living in a compound, or in one building of it when building is given."""
+        if building is None:
+            return self._by_place.get(("compound", community, compound), [])
+        return self._by_place.get(("building", community, compound, building), [])

@@ -60,9 +60,7 @@ def n1(ledger: Ledger, scope: Scope, opts: Options) -> Context:
     cmp = ledger.compounds[(scope.community, scope.compound)]
     phone_on, door_on = _masking(opts)
     rows = []
-    members = [m for m in ledger.members.values()
-               if (m.community, m.compound, m.building) == (scope.community, scope.compound,
-                                                            scope.building)]  # fmt: skip
+    members = ledger.members_at(scope.community, scope.compound, scope.building)
     for i, m in enumerate(members, start=1):
         door = mask_door(m.door) if door_on else m.door
         rows.append({
@@ -91,9 +89,7 @@ def n2(ledger: Ledger, scope: Scope, opts: Options) -> Context:
     cmp = ledger.compounds[(scope.community, scope.compound)]
     year = scope.period.year
     rows: list[dict[str, str]] = []
-    for m in ledger.members.values():
-        if (m.community, m.compound) != (scope.community, scope.compound):
-            continue
+    for m in ledger.members_at(scope.community, scope.compound):
         pledges = [p for p in ledger.pledges.get(m.id, []) if p.year == year]
         if not pledges:
             continue
@@ -134,11 +130,7 @@ def n3(ledger: Ledger, scope: Scope, opts: Options) -> Context:
         title, record = f"{unit.name}党员干部{year}年“五亮五共”活动评价结果公示", unit.name
     else:
         cmp = ledger.compounds[(scope.community, scope.compound)]
-        members = [
-            m
-            for m in ledger.members.values()
-            if (m.community, m.compound) == (scope.community, scope.compound)
-        ]
+        members = ledger.members_at(scope.community, scope.compound)
         issuer, phone, place = cmp.branch, cmp.phone, f"居住在{scope.compound}的"
         title = f"{scope.community}{scope.compound}党员干部{year}年“五亮五共”活动评价结果公示"
         record = f"{scope.community}/{scope.compound}"

@@ -1,40 +1,38 @@
 """The whole run in one place: read -> validate -> plan -> context -> render -> write.
 
-The CLI and the tests call these functions; nothing here prints.
+``export`` reads as the run; the CLI and the tests call these functions; nothing here
+prints.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import time
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from . import __version__
-from .context import Context, Options, Scope
+from .batch import Outcome, Renderers, RunState, run
+from .context import Options, Scope
 from .errors import DataError, Issue, UserError
-from .forms import TEMPLATES, FormSpec
+from .forms import FormSpec
 from .load import load
 from .model import Ledger
 from .period import Period
-from .plan import Filters, Job, plan
+from .plan import Filters, plan
 from .profile import Profile
-from .render.docx import CompiledDocx
-from .render.pdf import CompiledTypst
-from .render.qr import qr_png, qr_svg
-from .render.xlsx import render_table
 from .validate import validate
-from .write import Manifest, atomic_write, sha256
+from .write import Manifest, atomic_write, remove_stale_temps
 
 FORMATS = ("docx", "pdf", "xlsx")
 
 
 def read_ledger(
-    path: str | Path,
-    profile: Profile,
-    skip_invalid: bool = False,
+    path: str | Path, profile: Profile, skip_invalid: bool = False
 ) -> tuple[Ledger, list[Issue]]:
     """Load and validate; raise DataError listing every error unless skip_invalid."""
     ledger, issues = validate(load(path), profile)
@@ -53,46 +51,19 @@ def parse_formats(spec: str) -> tuple[str, ...]:
     return fmts
 
 
-class Renderers:
-    """Templates compiled once per run (per process), keyed by form and format."""
-
-    def __init__(self, template_dir: Path | None = None) -> None:
-        self.template_dir = template_dir
-        self._docx: dict[tuple[str, str], CompiledDocx] = {}
-        self._typst: dict[tuple[str, str], CompiledTypst] = {}
-
-    def render(
-        self, form: FormSpec, fmt: str, ctx: Context, stamp: dt.datetime | None = None
-    ) -> bytes:
-        """One document's context -> bytes in the format."""
-        no = ctx.get("doc_no") or ""
-        key = (form.id, "a3" if ctx.get("paper") == "a3" else "")
-        if fmt == "docx":
-            if key not in self._docx:
-                self._docx[key] = CompiledDocx(form.template("docx", self.template_dir, key[1]))
-            return self._docx[key].render(ctx, qr_png(no) if no else None)
-        if fmt == "pdf":
-            if key not in self._typst:
-                path = form.template("typ", self.template_dir)
-                root = TEMPLATES if path.is_relative_to(TEMPLATES) else path.parent
-                self._typst[key] = CompiledTypst(path, root=root)
-            return self._typst[key].render({**ctx, "qr_svg": qr_svg(no) if no else ""}, stamp)
-        if fmt == "xlsx":
-            return render_table(form.columns, ctx, form.label, form.landscape, stamp)
-        raise UserError(f"未知的格式：{fmt}")
-
-
 @dataclass
 class Report:
-    """What a run did: counts per (form, format, outcome), files written, failures."""
+    """What a run did: counts per (form, format, outcome), failures, time taken."""
 
     counts: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     written: list[Path] = field(default_factory=list)
-    failures: list[tuple[str, str]] = field(default_factory=list)  # (document, message)
-    issues: list[Issue] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    elapsed: float = 0.0
+    extras: list[Path] = field(default_factory=list)  # print PDFs, zip
 
 
-def _stamp(date: dt.date) -> dt.datetime:
+def stamp_of(date: dt.date) -> dt.datetime:
+    """The fixed creation time put into documents of a run dated ``date``."""
     return dt.datetime(date.year, date.month, date.day, tzinfo=dt.UTC)
 
 
@@ -104,59 +75,124 @@ def export(
     period: Period,
     opts: Options,
     filters: Filters | None = None,
-    renderers: Renderers | None = None,
-    on_done: Callable[[Job, str], None] | None = None,
+    jobs: int = 1,
+    force: bool = False,
+    template_dir: Path | None = None,
+    on_done: Callable[[Outcome], None] | None = None,
 ) -> Report:
-    """Render every planned document in every requested format into ``out``."""
+    """Render every planned document in every requested format into ``out``.
+
+    Unchanged documents are skipped (unless ``force``); an interrupted run is finished
+    by running it again; a failing document is reported and the rest go on."""
+    started = time.perf_counter()
     fmts = tuple(formats)
-    renderers = renderers or Renderers()
+    filters = filters or Filters()
+    remove_stale_temps(out)
     manifest = Manifest(out)
     manifest.meta = {
         "generator": f"formgen {__version__}", "profile": opts.profile.id,
         "ledger": Path(ledger.source).name, "date": opts.date.isoformat(),
     }  # fmt: skip
+    previous = {p: (e.get("input", ""), e.get("size", -1)) for p, e in manifest.entries.items()}
+    state = RunState(ledger, opts, out, fmts, stamp_of(opts.date), force, template_dir, previous)
     report = Report()
-    stamp = _stamp(opts.date)
+
+    def record(outcome: Outcome) -> None:
+        report.counts[(outcome.form, outcome.fmt, outcome.status)] += 1
+        if outcome.entry:
+            manifest.add(outcome.entry)
+            report.written.append(out / outcome.entry["path"])
+        if outcome.error:
+            report.failures.append(outcome.error)
+        if on_done:
+            on_done(outcome)
+
     try:
-        for job in plan(ledger, forms, period, filters or Filters(), opts.notice.by == "compound"):
-            ctx = job.form.build(ledger, job.scope, opts)
-            for fmt in fmts:
-                if fmt not in job.form.formats:
-                    continue
-                data = renderers.render(job.form, fmt, ctx, stamp)
-                rel = f"{job.stem}.{fmt}"
-                atomic_write(out / rel, data)
-                entry: dict[str, Any] = {
-                    "path": rel,
-                    "form": job.form.id,
-                    "format": fmt,
-                    "sha256": sha256(data),
-                    **job.keys,
-                }
-                if ctx.get("doc_no"):
-                    entry["doc_no"] = ctx["doc_no"]
-                manifest.add(entry)
-                report.counts[(job.form.id, fmt, "written")] += 1
-                report.written.append(out / rel)
-                if on_done:
-                    on_done(job, fmt)
+        run(plan(ledger, forms, period, filters, opts.notice.by == "compound"), state,
+            jobs, record)  # fmt: skip
     finally:
         manifest.save()
+    report.elapsed = time.perf_counter() - started
     return report
+
+
+def default_jobs() -> int:
+    """All cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def print_pdfs(
+    ledger: Ledger,
+    out: Path,
+    forms: list[FormSpec],
+    period: Period,
+    opts: Options,
+    filters: Filters | None = None,
+    duplex: bool = False,
+) -> list[Path]:
+    """One combined PDF per form with all its documents in plan order; with ``duplex``
+    every document starts on a front side (padded to an even page count)."""
+    from pypdf import PdfReader, PdfWriter
+
+    made = []
+    for form in forms:
+        if "pdf" not in form.formats:
+            continue
+        writer = PdfWriter()
+        count = 0
+        for job in plan(ledger, [form], period, filters or Filters(),
+                        opts.notice.by == "compound"):  # fmt: skip
+            path = out / f"{job.stem}.pdf"
+            if not path.is_file():
+                continue
+            pages = PdfReader(path).pages
+            for page in pages:
+                writer.add_page(page)
+            if duplex and len(pages) % 2:
+                box = pages[-1].mediabox
+                writer.add_blank_page(width=float(box.width), height=float(box.height))
+            count += 1
+        if count:
+            target = out / period.label / "_print" / f"{form.id}_{form.name}_{period.label}.pdf"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            import io
+
+            buf = io.BytesIO()
+            writer.write(buf)
+            atomic_write(target, buf.getvalue())
+            made.append(target)
+    return made
+
+
+def zip_outputs(out: Path, period: Period, extra: list[Path] | None = None) -> Path:
+    """All files of the period (and the manifest) in one zip, for sending upward."""
+    target = out / f"formgen_{period.label}.zip"
+    tmp = target.with_suffix(".zip.part")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        for path in sorted((out / period.label).rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                z.write(path, path.relative_to(out).as_posix())
+        if (out / "manifest.json").is_file():
+            z.write(out / "manifest.json", "manifest.json")
+        for path in extra or []:
+            if path.is_file() and not path.is_relative_to(out / period.label):
+                z.write(path, path.relative_to(out).as_posix())
+    os.replace(tmp, target)
+    return target
 
 
 def render_one(ledger: Ledger, form: FormSpec, scope: Scope, fmt: str, opts: Options) -> bytes:
     """One document's bytes (``formgen render``)."""
     if fmt not in form.formats:
         raise UserError(f"表单 {form.id} 没有 {fmt} 格式。", f"可用：{', '.join(form.formats)}")
-    return Renderers().render(form, fmt, form.build(ledger, scope, opts), _stamp(opts.date))
+    return Renderers().render(form, fmt, form.build(ledger, scope, opts), stamp_of(opts.date))
 
 
 def render_blank(form: FormSpec, fmt: str, opts: Options) -> bytes:
     """An entirely blank form (``formgen blank``) to fill by hand."""
     if fmt not in form.formats:
         raise UserError(f"表单 {form.id} 没有 {fmt} 格式。", f"可用：{', '.join(form.formats)}")
-    return Renderers().render(form, fmt, form.blank(opts), _stamp(opts.date))
+    return Renderers().render(form, fmt, form.blank(opts), stamp_of(opts.date))
 
 
 def check_templates(opts: Options, template_dir: Path | None = None) -> list[str]:

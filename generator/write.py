@@ -1,7 +1,9 @@
 """Stage 6 — write: document bytes in, files on disk out — atomically — and the manifest.
 
 Every file is written to a temporary name in its target folder and renamed into place,
-so a reader (or an interrupted run) never sees a half-written document.
+so a reader (or an interrupted run) never sees a half-written document. While a run goes
+on, each finished document is appended to a journal beside the manifest; a run that was
+killed leaves the journal, and the next run reads it back and finishes only the rest.
 """
 
 from __future__ import annotations
@@ -15,19 +17,24 @@ from pathlib import Path
 from typing import Any
 
 MANIFEST = "manifest.json"
+JOURNAL = ".formgen-journal.jsonl"
+TEMP_SUFFIX = ".part"
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write bytes to path via a temp file + fsync + rename."""
+def atomic_write(path: Path, data: bytes, durable: bool = False) -> None:
+    """Write bytes to path via a temp file and a rename, so no reader or interrupted run
+    ever sees a partial file. ``durable`` adds an fsync (power-loss safety) — 1 ms a file,
+    so bulk documents skip it and the manifest, which records them, uses it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:40]}.", suffix=".part", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:40]}.", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; documents are shared files
         os.replace(tmp, path)
     except BaseException:
@@ -40,25 +47,68 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def remove_stale_temps(root: Path) -> int:
+    """Delete temp files a killed run left behind; return how many."""
+    n = 0
+    if root.is_dir():
+        for p in root.rglob(f".*{TEMP_SUFFIX}"):
+            with contextlib.suppress(OSError):
+                p.unlink()
+                n += 1
+    return n
+
+
 class Manifest:
-    """The ``manifest.json`` at the root of an output directory: one entry per file."""
+    """The ``manifest.json`` at the root of an output directory: one entry per file.
+
+    Entries of earlier runs are kept (re-running skips what is unchanged); the journal
+    of an interrupted run is read back in."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.path = root / MANIFEST
+        self.journal_path = root / JOURNAL
         self.meta: dict[str, Any] = {}
         self.entries: dict[str, dict[str, Any]] = {}
+        self._journal: Any = None
         if self.path.is_file():
             try:
                 old = json.loads(self.path.read_text(encoding="utf-8"))
                 self.entries = {e["path"]: e for e in old.get("documents", [])}
             except (ValueError, KeyError, TypeError):
                 self.entries = {}
+        if self.journal_path.is_file():
+            for line in self.journal_path.read_text(encoding="utf-8").splitlines():
+                with contextlib.suppress(ValueError, KeyError, TypeError):
+                    entry = json.loads(line)
+                    self.entries[entry["path"]] = entry
+
+    def unchanged(self, rel: str, input_hash: str) -> bool:
+        """True when rel was made from the same inputs and is still on disk as recorded."""
+        e = self.entries.get(rel)
+        if not e or e.get("input") != input_hash:
+            return False
+        try:
+            return (self.root / rel).stat().st_size == e.get("size")
+        except OSError:
+            return False
 
     def add(self, entry: dict[str, Any]) -> None:
+        """Record a finished document (journalled at once, saved with ``save``)."""
         self.entries[entry["path"]] = entry
+        if self._journal is None:
+            self.root.mkdir(parents=True, exist_ok=True)
+            self._journal = open(self.journal_path, "a", encoding="utf-8")  # noqa: SIM115
+        self._journal.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        self._journal.flush()
 
     def save(self) -> None:
+        """Write manifest.json (durably) and drop the journal it now contains."""
         doc = {**self.meta, "documents": [self.entries[k] for k in sorted(self.entries)]}
         text = json.dumps(doc, ensure_ascii=False, indent=1)
-        atomic_write(self.path, text.encode("utf-8"))
+        atomic_write(self.path, text.encode("utf-8"), durable=True)
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
+        with contextlib.suppress(FileNotFoundError):
+            self.journal_path.unlink()

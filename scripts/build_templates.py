@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import segno
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
@@ -18,6 +17,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
+
+from generator.render.qr import qr_png
 
 ROOT = Path(__file__).resolve().parent.parent
 FORMS = ROOT / "templates" / "forms"
@@ -176,9 +177,7 @@ def top_band(doc: Document, label: str, with_qr: bool) -> None:
     set_font(lp.add_run(label), HEI, 14)
     rp = right.paragraphs[0]
     rp.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    buf = io.BytesIO()
-    segno.make("SY0000-A0-M0000-0", error="q").save(buf, kind="png", scale=4, border=4)
-    buf.seek(0)
+    buf = io.BytesIO(qr_png("SY0000-A0-M0000-0"))
     rp.add_run().add_picture(buf, width=Mm(23))
     rp.runs[-1]._element.xpath(".//wp:docPr")[0].set("descr", QR_DESCR)
     np_ = right.add_paragraph()

@@ -13,6 +13,7 @@ import re
 import zipfile
 from collections.abc import Sequence
 from typing import Any, Protocol
+from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
@@ -69,14 +70,15 @@ def _merge_line(
         ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
 
 
-def render_table(
+def layout_workbook(
     columns: Sequence[ColumnLike],
     ctx: dict[str, Any],
     label: str,
     landscape: bool = True,
     stamp: dt.datetime | None = None,
 ) -> bytes:
-    """Columns + context -> XLSX bytes (deterministic for the same input and stamp)."""
+    """Columns + context -> XLSX bytes, through openpyxl (slow: used once per run, to make
+    the styled skeleton ``CompiledXlsx`` fills, and as the reference in tests)."""
     wb = Workbook()
     ws = wb.active
     assert ws is not None
@@ -184,3 +186,161 @@ def _deterministic(data: bytes, stamp: dt.datetime) -> bytes:
                 )
             parts.append(ziputil.deflate(info.filename, content))
     return ziputil.build(parts)
+
+
+_CELL = re.compile(r'<c r="([A-Z]+)(\d+)" s="(\d+)"')
+_ROW = re.compile(r"<row [^>]*>.*?</row>", re.S)
+
+
+def _col(j: int) -> str:
+    return get_column_letter(j)
+
+
+def _text_cell(ref: str, style: str, value: object) -> str:
+    if value is None or value == "":
+        return f'<c r="{ref}" s="{style}"/>'
+    if isinstance(value, int):
+        return f'<c r="{ref}" s="{style}"><v>{value}</v></c>'
+    return (
+        f'<c r="{ref}" s="{style}" t="inlineStr"><is><t xml:space="preserve">'
+        f"{escape(str(value))}</t></is></c>"
+    )
+
+
+class CompiledXlsx:
+    """A tabular form's styled workbook made once; ``render`` writes only the sheet XML.
+
+    The skeleton comes from ``layout_workbook`` with a probe context; its cell style ids,
+    static header rows, column widths and page set-up are reused for every document.
+    """
+
+    def __init__(
+        self, columns: Sequence[ColumnLike], label: str, landscape: bool, summary: bool
+    ) -> None:
+        self.columns = list(columns)
+        self.label = label
+        n = len(self.columns)
+        self.n, self.half = n, max(1, n // 2)
+        self.two_rows = any(c.group for c in self.columns)
+        self.top, self.last_head = 4, 5 if self.two_rows else 4
+        probe = {
+            "title": "T",
+            "head_left": "L",
+            "head_right": "R",
+            "foot_left": "F",
+            "foot_right": "P",
+            "notes": "N",
+            "summary": "S" if summary else "",
+            "rows": [{c.key: "x" for c in self.columns}, {c.key: "=x" for c in self.columns}],
+        }
+        skeleton = layout_workbook(self.columns, probe, label, landscape)
+        with zipfile.ZipFile(io.BytesIO(skeleton)) as z:
+            self.others = [
+                (i.filename, z.read(i))
+                for i in z.infolist()
+                if i.filename != "xl/worksheets/sheet1.xml"
+            ]
+            sheet = z.read("xl/worksheets/sheet1.xml").decode("utf-8")
+        styles = {(int(r), col): st for col, r, st in _CELL.findall(sheet)}
+        d0 = self.last_head + 1
+        self.s_label, self.s_title = styles[(1, "A")], styles[(2, "A")]
+        self.s_left, self.s_right = styles[(3, "A")], styles[(3, _col(self.half + 1))]
+        self.s_data = [styles[(d0, _col(j))] for j in range(1, n + 1)]
+        self.s_quoted = [styles[(d0 + 1, _col(j))] for j in range(1, n + 1)]
+        after = d0 + 2
+        self.s_summary = styles[(after, "A")] if summary else ""
+        self.s_notes = styles[(after + (2 if summary else 1), "A")]
+        rows = _ROW.findall(sheet)
+        self.header_rows = "".join(
+            r
+            for r in rows
+            if f'r="{self.top}"' in r.split(">")[0] or f'r="{self.last_head}"' in r.split(">")[0]
+        )
+        head, _, rest = sheet.partition("<sheetData>")
+        self.prefix = re.sub(r'<dimension ref="[^"]*"/>', "{dimension}", head)
+        self.suffix = rest.partition("</mergeCells>")[2]
+        self.static_merges = [
+            m
+            for m in re.findall(r'<mergeCell ref="([^"]+)"/>', sheet)
+            if int(re.sub(r"\D+", " ", m).split()[0]) <= self.last_head
+        ]
+        self._parts: dict[dt.datetime, list[ziputil.Part]] = {}
+
+    def _static(self, stamp: dt.datetime) -> list[ziputil.Part]:
+        if stamp not in self._parts:
+            iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+            parts = []
+            for name, content in self.others:
+                if name == "docProps/core.xml":
+                    content = re.sub(
+                        rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)",
+                        rb"\g<1>" + iso + rb"\2",
+                        content,
+                    )
+                parts.append(ziputil.deflate(name, content))
+            self._parts = {stamp: parts}
+        return self._parts[stamp]
+
+    def render(self, ctx: dict[str, Any], stamp: dt.datetime | None = None) -> bytes:
+        """A context -> XLSX bytes: the same cells and merges ``layout_workbook`` makes."""
+        stamp = stamp or dt.datetime(2000, 1, 1)
+        half, last = self.half, _col(self.n)
+        rows = [
+            f'<row r="1">{_text_cell("A1", self.s_label, self.label)}</row>',
+            f'<row r="2" ht="36" customHeight="1">{_text_cell("A2", self.s_title, ctx["title"])}'
+            "</row>",
+            f'<row r="3">{_text_cell("A3", self.s_left, ctx["head_left"])}'
+            f"{_text_cell(_col(half + 1) + '3', self.s_right, ctx['head_right'])}</row>",
+            self.header_rows,
+        ]
+        merges = list(self.static_merges)
+        r = self.last_head
+        for rec in ctx["rows"]:
+            r += 1
+            cells = []
+            longest = 1.0
+            for j, c in enumerate(self.columns):
+                value = rec.get(c.key, "")
+                if c.key in {"no", "count"} and isinstance(value, str) and value.isdigit():
+                    value = int(value)
+                quoted = isinstance(value, str) and value.startswith(_FORMULA_START)
+                style = (self.s_quoted if quoted else self.s_data)[j]
+                cells.append(_text_cell(f"{_col(j + 1)}{r}", style, value))
+                longest = max(longest, len(str(value)) / max(c.width / 2.1, 1))
+            height = max(20, 16 * min(int(longest) + 1, 12))
+            rows.append(f'<row r="{r}" ht="{height}" customHeight="1">{"".join(cells)}</row>')
+        r += 1
+        if ctx.get("summary"):
+            rows.append(
+                f'<row r="{r}" ht="24" customHeight="1">'
+                f"{_text_cell(f'A{r}', self.s_summary, ctx['summary'])}</row>"
+            )
+            merges.append(f"A{r}:{last}{r}")
+            r += 1
+        rows.append(
+            f'<row r="{r}">{_text_cell(f"A{r}", self.s_left, ctx["foot_left"])}'
+            f"{_text_cell(f'{_col(half + 1)}{r}', self.s_right, ctx['foot_right'])}</row>"
+        )
+        merges += [f"A{r}:{_col(half)}{r}", f"{_col(half + 1)}{r}:{last}{r}"]
+        if ctx.get("notes"):
+            r += 1
+            rows.append(
+                f'<row r="{r}" ht="30" customHeight="1">'
+                f"{_text_cell(f'A{r}', self.s_notes, ctx['notes'])}</row>"
+            )
+            merges.append(f"A{r}:{last}{r}")
+        sheet = (
+            self.prefix.replace("{dimension}", f'<dimension ref="A1:{last}{r}"/>')
+            + "<sheetData>"
+            + "".join(rows)
+            + "</sheetData>"
+            + f'<mergeCells count="{len(merges)}">'
+            + "".join(f'<mergeCell ref="{m}"/>' for m in merges)
+            + "</mergeCells>"
+            + self.suffix
+        )
+        parts = [
+            *self._static(stamp),
+            ziputil.deflate("xl/worksheets/sheet1.xml", sheet.encode("utf-8")),
+        ]
+        return ziputil.build(parts)
