@@ -18,6 +18,7 @@ import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,7 @@ class Renderers:
         if fmt == "pdf":
             if key not in self._typst:
                 self._typst[key] = CompiledTypst(*self._typ_path(form))
-            return self._typst[key].render({**ctx, "qr_svg": qr_svg(no) if no else ""}, stamp)
+            return self._typst[key].render(self._with_qr(ctx), stamp)
         if fmt == "xlsx":
             if form.id not in self._xlsx:
                 self._xlsx[form.id] = CompiledXlsx(
@@ -73,6 +74,20 @@ class Renderers:
                 )
             return self._xlsx[form.id].render(ctx, stamp)
         raise UserError(f"未知的格式：{fmt}")
+
+    @staticmethod
+    def _with_qr(ctx: Context) -> Context:
+        no = ctx.get("doc_no") or ""
+        return {**ctx, "qr_svg": qr_svg(no) if no else ""}
+
+    def render_many(
+        self, form: FormSpec, contexts: list[Context], stamp: dt.datetime | None = None
+    ) -> list[bytes] | None:
+        """Several one-page PDFs laid out in one compilation (see CompiledTypst)."""
+        key = (form.id, self._variant(contexts[0]))
+        if key not in self._typst:
+            self._typst[key] = CompiledTypst(*self._typ_path(form))
+        return self._typst[key].render_many([self._with_qr(c) for c in contexts], stamp)
 
     def fingerprint(self, form: FormSpec, fmt: str, ctx: Context) -> str:
         """A hash of everything besides the context that shapes the document's bytes."""
@@ -128,52 +143,99 @@ def _record(job: Job) -> str:
     return f"{job.form.id} {job.stem.rsplit('/', 1)[-1]}"
 
 
-def do_job(job: Job) -> list[Outcome]:
-    """Build one document's context and render/write each requested format."""
+@dataclass
+class _Doc:
+    """One planned document while its chunk is worked on."""
+
+    job: Job
+    ctx: Context
+    todo: dict[str, str]  # format -> input hash, for the formats to (re)write
+    outcomes: list[Outcome] = field(default_factory=list)
+
+
+def _prepare(job: Job, st: RunState, renderers: Renderers) -> _Doc:
+    """Build the context and decide, per format, whether the file must be written."""
+    fmts = [f for f in st.formats if f in job.form.formats]
+    doc = _Doc(job, {}, {})
+    try:
+        doc.ctx = job.form.build(st.ledger, job.scope, st.opts)
+        blob = json.dumps(doc.ctx, ensure_ascii=False, sort_keys=True, default=str)
+        for fmt in fmts:
+            rel = f"{job.stem}.{fmt}"
+            input_hash = sha256((blob + renderers.fingerprint(job.form, fmt, doc.ctx)).encode())
+            prev = st.previous.get(rel)
+            if not st.force and prev and prev[0] == input_hash and _size(st.out / rel) == prev[1]:
+                doc.outcomes.append(Outcome(job.form.id, fmt, "skipped"))
+            else:
+                doc.todo[fmt] = input_hash
+    except Exception as exc:  # a record the builder cannot handle: report, go on
+        doc.outcomes = [Outcome(job.form.id, f, "failed", error=f"{_record(job)}：{exc!r}")
+                        for f in fmts]  # fmt: skip
+        doc.todo = {}
+    return doc
+
+
+def _write(doc: _Doc, fmt: str, st: RunState, make: Callable[[], bytes]) -> None:
+    """Render (via ``make``) and write one file; record what became of it."""
+    job, rel = doc.job, f"{doc.job.stem}.{fmt}"
+    try:
+        data = make()
+        atomic_write(st.out / rel, data)
+    except FormgenError as exc:
+        doc.outcomes.append(
+            Outcome(job.form.id, fmt, "failed", error=f"{_record(job)}：{exc.render()}")
+        )
+        return
+    except Exception as exc:  # an odd value breaking a template: report the record
+        doc.outcomes.append(Outcome(job.form.id, fmt, "failed", error=f"{_record(job)}：{exc!r}"))
+        return
+    entry: dict[str, Any] = {
+        "path": rel,
+        "form": job.form.id,
+        "format": fmt,
+        "sha256": sha256(data),
+        "size": len(data),
+        "input": doc.todo[fmt],
+        **job.keys,
+    }
+    if doc.ctx.get("doc_no"):
+        entry["doc_no"] = doc.ctx["doc_no"]
+    doc.outcomes.append(Outcome(job.form.id, fmt, "written", entry))
+
+
+def _batch_pdfs(docs: list[_Doc], st: RunState, renderers: Renderers) -> dict[int, bytes]:
+    """PDFs of a chunk's one-page documents laid out together; {} if that cannot be done
+    (a document ran over a page, or one record breaks the template)."""
+    form = docs[0].job.form
+    if not form.batch_pdf or len(docs) < 2 or not any("pdf" in d.todo for d in docs):
+        return {}
+    try:
+        pdfs = renderers.render_many(form, [d.ctx for d in docs], st.stamp)
+    except Exception:  # isolate the bad record by rendering one by one
+        return {}
+    return dict(enumerate(pdfs)) if pdfs else {}
+
+
+def do_chunk(jobs: list[Job]) -> list[Outcome]:
+    """Work one chunk (consecutive documents of one form) in this process."""
     global _RENDERERS
     st = _STATE
     assert st is not None, "RunState not set"
     if _RENDERERS is None:
         _RENDERERS = Renderers(st.template_dir)
     renderers = _RENDERERS
-    fmts = [f for f in st.formats if f in job.form.formats]
-    try:
-        ctx = job.form.build(st.ledger, job.scope, st.opts)
-        blob = json.dumps(ctx, ensure_ascii=False, sort_keys=True, default=str)
-    except Exception as exc:  # a record the builder cannot handle: report, go on
-        return [Outcome(job.form.id, f, "failed", error=f"{_record(job)}：{exc!r}") for f in fmts]
-    outcomes = []
-    for fmt in fmts:
-        rel = f"{job.stem}.{fmt}"
-        try:
-            input_hash = sha256((blob + renderers.fingerprint(job.form, fmt, ctx)).encode())
-            prev = st.previous.get(rel)
-            if not st.force and prev and prev[0] == input_hash and _size(st.out / rel) == prev[1]:
-                outcomes.append(Outcome(job.form.id, fmt, "skipped"))
-                continue
-            data = renderers.render(job.form, fmt, ctx, st.stamp)
-            atomic_write(st.out / rel, data)
-        except FormgenError as exc:
-            outcomes.append(
-                Outcome(job.form.id, fmt, "failed", error=f"{_record(job)}：{exc.render()}")
-            )
-            continue
-        except Exception as exc:  # an odd value breaking a template: report the record
-            outcomes.append(Outcome(job.form.id, fmt, "failed", error=f"{_record(job)}：{exc!r}"))
-            continue
-        entry: dict[str, Any] = {
-            "path": rel,
-            "form": job.form.id,
-            "format": fmt,
-            "sha256": sha256(data),
-            "size": len(data),
-            "input": input_hash,
-            **job.keys,
-        }
-        if ctx.get("doc_no"):
-            entry["doc_no"] = ctx["doc_no"]
-        outcomes.append(Outcome(job.form.id, fmt, "written", entry))
-    return outcomes
+    docs = [_prepare(job, st, renderers) for job in jobs]
+    ready = [d for d in docs if d.ctx]
+    batched = _batch_pdfs(ready, st, renderers)
+    for i, doc in enumerate(ready):
+        for fmt in list(doc.todo):
+            if fmt == "pdf" and i in batched:
+                _write(doc, fmt, st, partial(batched.__getitem__, i))
+            else:
+                _write(
+                    doc, fmt, st, partial(renderers.render, doc.job.form, fmt, doc.ctx, st.stamp)
+                )
+    return [o for d in docs for o in d.outcomes]
 
 
 def _size(path: Path) -> int:
@@ -183,17 +245,18 @@ def _size(path: Path) -> int:
         return -1
 
 
-def _do_chunk(jobs: list[Job]) -> list[Outcome]:
-    return [o for job in jobs for o in do_job(job)]
+CHUNK = 8
 
 
-def _chunks(items: Iterable[Job], size: int) -> Iterator[list[Job]]:
+def chunks(items: Iterable[Job], size: int = CHUNK) -> Iterator[list[Job]]:
+    """Consecutive jobs of one form, at most ``size`` each. The boundaries depend only
+    on the plan, so a document is always laid out with the same neighbours."""
     chunk: list[Job] = []
     for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
+        if chunk and (len(chunk) == size or item.form.id != chunk[0].form.id):
             yield chunk
             chunk = []
+        chunk.append(item)
     if chunk:
         yield chunk
 
@@ -212,15 +275,15 @@ def run(
     per worker are in flight, so memory does not grow with the run."""
     if processes <= 1:
         _init_worker(state)
-        for job in jobs:
-            for outcome in do_job(job):
+        for chunk in chunks(jobs):
+            for outcome in do_chunk(chunk):
                 on_outcome(outcome)
         return
     ctx = multiprocessing.get_context("forkserver")
     with ctx.Pool(processes, initializer=_init_worker, initargs=(state,)) as pool:
         pending: deque[Any] = deque()
-        for chunk in _chunks(jobs, 8):
-            pending.append(pool.apply_async(_do_chunk, (chunk,)))
+        for chunk in chunks(jobs):
+            pending.append(pool.apply_async(do_chunk, (chunk,)))
             while len(pending) >= processes * 4:
                 for outcome in pending.popleft().get():
                     on_outcome(outcome)

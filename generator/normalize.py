@@ -21,6 +21,8 @@ def text(value: object) -> str:
     """Any cell -> a stripped string without control characters ('' for empty)."""
     if value is None:
         return ""
+    if type(value) is str and value.isprintable():  # the common case, fast
+        return value.strip()
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, dt.datetime) and value.time() == dt.time():

@@ -38,6 +38,7 @@ from .schema import (
     PARTIES,
     PHONE,
     SHEETS,
+    TEXT,
     YEAR,
     YESNO,
     Column,
@@ -112,18 +113,19 @@ def _rows(raw: RawSheet, sheet: Sheet, profile: Profile, out: _Collector) -> lis
             out.add(raw, None, col.header, None, "缺少必填列")
     if any(c.required and c.header not in index for c in sheet.columns):
         return []
+    plan = [(col, index.get(col.header), _converter(col, profile)) for col in sheet.columns]
     result: list[tuple[int, Row]] = []
     for rownum, cells in raw.rows:
-        first = next((nz.text(c) for c in cells if nz.text(c)), "")
+        first = next((nz.text(c) for c in cells if c is not None and c != ""), "")
         if first.startswith(EXAMPLE_MARK):
             continue
         row: Row = {"_row": rownum}
         ok = True
-        for col in sheet.columns:
-            pos = index.get(col.header)
-            value = cells[pos] if pos is not None and pos < len(cells) else None
+        n = len(cells)
+        for col, pos, convert in plan:
+            value = cells[pos] if pos is not None and pos < n else None
             try:
-                row[col.key] = convert_cell(col, value, profile)
+                row[col.key] = convert(value)
             except ValueError as exc:
                 out.add(raw, rownum, col.header, nz.text(value), str(exc))
                 ok = False
@@ -134,6 +136,13 @@ def _rows(raw: RawSheet, sheet: Sheet, profile: Profile, out: _Collector) -> lis
         if ok:
             result.append((rownum, row))
     return result
+
+
+def _converter(col: Column, profile: Profile) -> Callable[[Cell], object]:
+    """The cell converter of a column (plain text columns skip the generic dispatch)."""
+    if col.kind == TEXT and col.key not in {"name", "member_name"}:
+        return nz.text
+    return lambda value: convert_cell(col, value, profile)
 
 
 def _unique(
