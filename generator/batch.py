@@ -1,12 +1,13 @@
 """Stages 4–6 at scale: each planned document's context built, rendered and written,
 by worker processes that each compile their templates once.
 
-The parent plans lazily and keeps only a bounded number of tasks in flight; workers
-start from a clean fork server (a parent that has run Typst holds Rust threads that a
-plain fork would copy mid-lock), receive the validated ledger once, and return small
-manifest entries. A document whose inputs (context + template) are unchanged and whose
-file is still on disk is skipped; a document that fails is reported with its record
-while the others go on.
+The parent plans lazily, builds each document's context (so workers never hold the
+ledger and their memory does not grow with it) and keeps only a bounded number of chunks
+in flight; workers start from a clean fork server (a parent that has run Typst holds
+Rust threads that a plain fork would copy mid-lock) and return small manifest entries.
+A document whose inputs (context + template) are unchanged and whose file is still on
+disk is skipped; a document that fails is reported with its record while the others go
+on.
 """
 
 from __future__ import annotations
@@ -108,16 +109,11 @@ class Renderers:
 
 @dataclass(frozen=True)
 class RunState:
-    """What every worker needs; set before the workers fork."""
+    """What every worker needs (not the ledger: the parent builds the contexts)."""
 
-    ledger: Ledger
-    opts: Options
     out: Path
-    formats: tuple[str, ...]
     stamp: dt.datetime
-    force: bool = False
     template_dir: Path | None = None
-    previous: dict[str, tuple[str, int]] = field(default_factory=dict)  # path -> input, size
 
 
 @dataclass
@@ -129,6 +125,17 @@ class Outcome:
     status: str  # written | skipped | failed
     entry: dict[str, Any] | None = None
     error: str = ""
+
+
+@dataclass
+class Doc:
+    """One planned document: its job, context, and the formats to (re)write with the
+    hash of their inputs. Built in the parent, rendered in a worker."""
+
+    job: Job
+    ctx: Context
+    todo: dict[str, str]  # format -> input hash
+    outcomes: list[Outcome] = field(default_factory=list)
 
 
 _STATE: RunState | None = None
@@ -143,39 +150,41 @@ def _record(job: Job) -> str:
     return f"{job.form.id} {job.stem.rsplit('/', 1)[-1]}"
 
 
-@dataclass
-class _Doc:
-    """One planned document while its chunk is worked on."""
+class Preparer:
+    """In the parent: builds each job's context and decides, per format, whether the file
+    must be written (skipped when its inputs are unchanged and the file is on disk)."""
 
-    job: Job
-    ctx: Context
-    todo: dict[str, str]  # format -> input hash, for the formats to (re)write
-    outcomes: list[Outcome] = field(default_factory=list)
+    def __init__(self, ledger: Ledger, opts: Options, out: Path, formats: tuple[str, ...],
+                 previous: dict[str, tuple[str, int]], force: bool,
+                 template_dir: Path | None) -> None:  # fmt: skip
+        self.ledger, self.opts, self.out, self.formats = ledger, opts, out, formats
+        self.previous, self.force = previous, force
+        self.fingerprints = Renderers(template_dir)
+
+    def __call__(self, job: Job) -> Doc:
+        fmts = [f for f in self.formats if f in job.form.formats]
+        doc = Doc(job, {}, {})
+        try:
+            doc.ctx = job.form.build(self.ledger, job.scope, self.opts)
+            blob = json.dumps(doc.ctx, ensure_ascii=False, sort_keys=True, default=str)
+            for fmt in fmts:
+                rel = f"{job.stem}.{fmt}"
+                fp = self.fingerprints.fingerprint(job.form, fmt, doc.ctx)
+                input_hash = sha256((blob + fp).encode())
+                prev = self.previous.get(rel)
+                if (not self.force and prev and prev[0] == input_hash
+                        and _size(self.out / rel) == prev[1]):  # fmt: skip
+                    doc.outcomes.append(Outcome(job.form.id, fmt, "skipped"))
+                else:
+                    doc.todo[fmt] = input_hash
+        except Exception as exc:  # a record the builder cannot handle: report, go on
+            doc.outcomes = [Outcome(job.form.id, f, "failed", error=f"{_record(job)}：{exc!r}")
+                            for f in fmts]  # fmt: skip
+            doc.todo = {}
+        return doc
 
 
-def _prepare(job: Job, st: RunState, renderers: Renderers) -> _Doc:
-    """Build the context and decide, per format, whether the file must be written."""
-    fmts = [f for f in st.formats if f in job.form.formats]
-    doc = _Doc(job, {}, {})
-    try:
-        doc.ctx = job.form.build(st.ledger, job.scope, st.opts)
-        blob = json.dumps(doc.ctx, ensure_ascii=False, sort_keys=True, default=str)
-        for fmt in fmts:
-            rel = f"{job.stem}.{fmt}"
-            input_hash = sha256((blob + renderers.fingerprint(job.form, fmt, doc.ctx)).encode())
-            prev = st.previous.get(rel)
-            if not st.force and prev and prev[0] == input_hash and _size(st.out / rel) == prev[1]:
-                doc.outcomes.append(Outcome(job.form.id, fmt, "skipped"))
-            else:
-                doc.todo[fmt] = input_hash
-    except Exception as exc:  # a record the builder cannot handle: report, go on
-        doc.outcomes = [Outcome(job.form.id, f, "failed", error=f"{_record(job)}：{exc!r}")
-                        for f in fmts]  # fmt: skip
-        doc.todo = {}
-    return doc
-
-
-def _write(doc: _Doc, fmt: str, st: RunState, make: Callable[[], bytes]) -> None:
+def _write(doc: Doc, fmt: str, st: RunState, make: Callable[[], bytes]) -> None:
     """Render (via ``make``) and write one file; record what became of it."""
     job, rel = doc.job, f"{doc.job.stem}.{fmt}"
     try:
@@ -203,7 +212,7 @@ def _write(doc: _Doc, fmt: str, st: RunState, make: Callable[[], bytes]) -> None
     doc.outcomes.append(Outcome(job.form.id, fmt, "written", entry))
 
 
-def _batch_pdfs(docs: list[_Doc], st: RunState, renderers: Renderers) -> dict[int, bytes]:
+def _batch_pdfs(docs: list[Doc], st: RunState, renderers: Renderers) -> dict[int, bytes]:
     """PDFs of a chunk's one-page documents laid out together; {} if that cannot be done
     (a document ran over a page, or one record breaks the template)."""
     form = docs[0].job.form
@@ -216,15 +225,14 @@ def _batch_pdfs(docs: list[_Doc], st: RunState, renderers: Renderers) -> dict[in
     return dict(enumerate(pdfs)) if pdfs else {}
 
 
-def do_chunk(jobs: list[Job]) -> list[Outcome]:
-    """Work one chunk (consecutive documents of one form) in this process."""
+def do_chunk(docs: list[Doc]) -> list[Outcome]:
+    """Render and write one chunk (consecutive documents of one form) in this process."""
     global _RENDERERS
     st = _STATE
     assert st is not None, "RunState not set"
     if _RENDERERS is None:
         _RENDERERS = Renderers(st.template_dir)
     renderers = _RENDERERS
-    docs = [_prepare(job, st, renderers) for job in jobs]
     ready = [d for d in docs if d.ctx]
     batched = _batch_pdfs(ready, st, renderers)
     for i, doc in enumerate(ready):
@@ -248,17 +256,21 @@ def _size(path: Path) -> int:
 CHUNK = 8
 
 
-def chunks(items: Iterable[Job], size: int = CHUNK) -> Iterator[list[Job]]:
-    """Consecutive jobs of one form, at most ``size`` each. The boundaries depend only
-    on the plan, so a document is always laid out with the same neighbours."""
-    chunk: list[Job] = []
-    for item in items:
-        if chunk and (len(chunk) == size or item.form.id != chunk[0].form.id):
+def chunks(docs: Iterable[Doc], size: int = CHUNK) -> Iterator[list[Doc]]:
+    """Consecutive documents of one form, at most ``size`` each. The boundaries depend
+    only on the plan, so a document is always laid out with the same neighbours."""
+    chunk: list[Doc] = []
+    for doc in docs:
+        if chunk and (len(chunk) == size or doc.job.form.id != chunk[0].job.form.id):
             yield chunk
             chunk = []
-        chunk.append(item)
+        chunk.append(doc)
     if chunk:
         yield chunk
+
+
+def _needs_work(chunk: list[Doc]) -> bool:
+    return any(d.todo for d in chunk)
 
 
 def _init_worker(state: RunState) -> None:
@@ -267,22 +279,27 @@ def _init_worker(state: RunState) -> None:
 
 
 def run(
-    jobs: Iterable[Job], state: RunState, processes: int, on_outcome: Callable[[Outcome], None]
+    docs: Iterable[Doc], state: RunState, processes: int, on_outcome: Callable[[Outcome], None]
 ) -> None:
-    """Render every job; outcomes reach ``on_outcome`` in the parent as they finish.
+    """Render every document; outcomes reach ``on_outcome`` in the parent as they finish.
 
     With more than one process, each worker gets ``state`` once and at most a few chunks
-    per worker are in flight, so memory does not grow with the run."""
+    per worker are in flight, so memory does not grow with the run. Chunks with nothing
+    to write (all skipped or failed) never leave the parent."""
     if processes <= 1:
         _init_worker(state)
-        for chunk in chunks(jobs):
-            for outcome in do_chunk(chunk):
+        for chunk in chunks(docs):
+            for outcome in do_chunk(chunk) if _needs_work(chunk) else _settled(chunk):
                 on_outcome(outcome)
         return
     ctx = multiprocessing.get_context("forkserver")
     with ctx.Pool(processes, initializer=_init_worker, initargs=(state,)) as pool:
         pending: deque[Any] = deque()
-        for chunk in chunks(jobs):
+        for chunk in chunks(docs):
+            if not _needs_work(chunk):
+                for outcome in _settled(chunk):
+                    on_outcome(outcome)
+                continue
             pending.append(pool.apply_async(do_chunk, (chunk,)))
             while len(pending) >= processes * 4:
                 for outcome in pending.popleft().get():
@@ -290,3 +307,7 @@ def run(
         while pending:
             for outcome in pending.popleft().get():
                 on_outcome(outcome)
+
+
+def _settled(chunk: list[Doc]) -> list[Outcome]:
+    return [o for d in chunk for o in d.outcomes]

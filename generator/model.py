@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 
-@dataclass
+@dataclass(slots=True)
 class Unit:
     name: str
     org: str
@@ -18,7 +18,7 @@ class Unit:
     phone: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Community:
     name: str
     org: str
@@ -27,7 +27,7 @@ class Community:
     phone: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Compound:
     community: str
     name: str
@@ -39,7 +39,7 @@ class Compound:
     committee_head: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Member:
     id: str
     name: str
@@ -63,7 +63,7 @@ class Member:
         return f"{self.compound}{self.building}{self.entrance}{self.door}"
 
 
-@dataclass
+@dataclass(slots=True)
 class Decision:
     member_id: str
     date: dt.date
@@ -71,7 +71,7 @@ class Decision:
     meeting_type: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Pledge:
     member_id: str
     year: int
@@ -82,7 +82,7 @@ class Pledge:
     status: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Post:
     member_id: str
     post: str
@@ -90,7 +90,7 @@ class Post:
     note: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Activity:
     member_id: str
     date: dt.date
@@ -100,7 +100,7 @@ class Activity:
     confirmer: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Evaluation:
     member_id: str
     year: int

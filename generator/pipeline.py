@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
-from .batch import Outcome, Renderers, RunState, run
+from .batch import Outcome, Preparer, Renderers, RunState, run
 from .context import Options, Scope
 from .errors import DataError, Issue, UserError
 from .forms import FormSpec
@@ -56,7 +56,6 @@ class Report:
     """What a run did: counts per (form, format, outcome), failures, time taken."""
 
     counts: Counter[tuple[str, str, str]] = field(default_factory=Counter)
-    written: list[Path] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     elapsed: float = 0.0
     extras: list[Path] = field(default_factory=list)  # print PDFs, zip
@@ -94,22 +93,22 @@ def export(
         "ledger": Path(ledger.source).name, "date": opts.date.isoformat(),
     }  # fmt: skip
     previous = {p: (e.get("input", ""), e.get("size", -1)) for p, e in manifest.entries.items()}
-    state = RunState(ledger, opts, out, fmts, stamp_of(opts.date), force, template_dir, previous)
+    prepare = Preparer(ledger, opts, out, fmts, previous, force, template_dir)
+    state = RunState(out, stamp_of(opts.date), template_dir)
     report = Report()
 
     def record(outcome: Outcome) -> None:
         report.counts[(outcome.form, outcome.fmt, outcome.status)] += 1
         if outcome.entry:
             manifest.add(outcome.entry)
-            report.written.append(out / outcome.entry["path"])
         if outcome.error:
             report.failures.append(outcome.error)
         if on_done:
             on_done(outcome)
 
     try:
-        run(plan(ledger, forms, period, filters, opts.notice.by == "compound"), state,
-            jobs, record)  # fmt: skip
+        jobs_ = plan(ledger, forms, period, filters, opts.notice.by == "compound")
+        run(map(prepare, jobs_), state, jobs, record)
     finally:
         manifest.save()
     report.elapsed = time.perf_counter() - started
