@@ -213,10 +213,10 @@ def _write(doc: Doc, fmt: str, st: RunState, make: Callable[[], bytes]) -> None:
 
 
 def _batch_pdfs(docs: list[Doc], st: RunState, renderers: Renderers) -> dict[int, bytes]:
-    """PDFs of a chunk's one-page documents laid out together; {} if that cannot be done
-    (a document ran over a page, or one record breaks the template)."""
+    """PDFs of a chunk's documents laid out together; {} if that cannot be done (one
+    record breaks the template): they are then rendered one by one."""
     form = docs[0].job.form
-    if not form.batch_pdf or len(docs) < 2 or not any("pdf" in d.todo for d in docs):
+    if len(docs) < 2 or not any("pdf" in d.todo for d in docs):
         return {}
     try:
         pdfs = renderers.render_many(form, [d.ctx for d in docs], st.stamp)
@@ -253,7 +253,7 @@ def _size(path: Path) -> int:
         return -1
 
 
-CHUNK = 8
+CHUNK = 16
 
 
 def chunks(docs: Iterable[Doc], size: int = CHUNK) -> Iterator[list[Doc]]:

@@ -43,7 +43,6 @@ class FormSpec:
     columns: tuple[Column, ...] = ()
     kind: str = "forms"  # template folder: forms | notices
     alt_scope: str = ""  # a second grouping the run may ask for (n3: per compound)
-    batch_pdf: bool = False  # one-page documents laid out several per compilation
 
     def template(self, ext: str, folder: Path | None = None, variant: str = "") -> Path:
         """Path of this form's template for a format ('docx' or 'typ'); a variant such as
@@ -77,7 +76,7 @@ FORMS: dict[str, FormSpec] = {
                      Column("matters", "参与事项", "参加决策共谋情况", 44),
                      Column("note", "备注", width=14))),
         FormSpec("a3", "附件3", "发展共建活动承诺书", MEMBER_YEAR, ("docx", "pdf"), False,
-                 cx.a3, cx.a3_blank, numbered=True, batch_pdf=True),
+                 cx.a3, cx.a3_blank, numbered=True),
         FormSpec("a4", "附件4", "在所在小区任职情况统计表", UNIT_PERIOD, ("xlsx", "docx", "pdf"),
                  True,
                  cx.a4, cx.a4_blank, columns=(
@@ -88,7 +87,7 @@ FORMS: dict[str, FormSpec] = {
                      Column("post", "任职岗位", width=18), Column("since", "任职时间", width=14),
                      Column("note", "备注", width=18))),
         FormSpec("a5", "附件5", "“五亮五共”活动情况评价表", MEMBER_YEAR, ("docx", "pdf"), False,
-                 cx.a5, cx.a5_blank, numbered=True, batch_pdf=True),
+                 cx.a5, cx.a5_blank, numbered=True),
         FormSpec("n1", "亮身份公示", "亮身份公示", BUILDING, ("docx", "pdf"), True, nt.n1,
                  nt.n1_blank, numbered=True, kind="notices"),
         FormSpec("n2", "承诺事项公示", "承诺事项公示", COMPOUND, ("docx", "pdf"), False, nt.n2,
