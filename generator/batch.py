@@ -253,7 +253,7 @@ def _size(path: Path) -> int:
         return -1
 
 
-CHUNK = 16
+CHUNK = 32
 
 
 def chunks(docs: Iterable[Doc], size: int = CHUNK) -> Iterator[list[Doc]]:
