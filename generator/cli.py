@@ -7,6 +7,7 @@ Domain errors become messages and exit codes here and only here:
 from __future__ import annotations
 
 import datetime as dt
+import io
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from .pipeline import (
 )
 from .plan import Filters, plan, safe_name
 from .profile import DEFAULT_PROFILE, load_profile
+from .registry import Registry
 from .validate import quota_warnings
 from .write import atomic_write
 
@@ -263,6 +265,9 @@ def run_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--print", "print_", is_flag=True, help="每个表单另出一个合并打印 PDF。"),
         click.option("--duplex", is_flag=True, help="合并 PDF 中每份补足偶数页（双面打印）。"),
         click.option("--zip", "zip_", is_flag=True, help="另打包为 zip，便于上报。"),
+        click.option("--archive", type=click.Path(file_okay=False, path_type=Path),
+                     default=Path("archive"), show_default=True,
+                     help="档案目录：带编号的文件登记在其中的 registry.sqlite。"),
     ]):  # fmt: skip
         f = opt(f)
     return f
@@ -275,6 +280,7 @@ class RunFlags:
     print_: bool = False
     duplex: bool = False
     zip_: bool = False
+    archive: Path = Path("archive")
 
 
 def _run_export(
@@ -297,6 +303,7 @@ def _run_export(
             "没有符合条件的文件可生成。", "请检查 --unit、--community、--compound 等条件。"
         )
     tick, stop = _progress(total)
+    registry = Registry(flags.archive / "registry.sqlite")
     try:
         report = export(
             led,
@@ -309,9 +316,11 @@ def _run_export(
             jobs=flags.jobs or default_jobs(),
             force=flags.force,
             on_done=tick,
+            registry=registry,
         )
     finally:
         stop()
+        registry.close()
     if flags.print_ or flags.duplex:
         report.extras += print_pdfs(led, out, forms, per, opts, filters, duplex=flags.duplex)
     if flags.zip_:
@@ -354,6 +363,7 @@ def export_cmd(
     print_: bool,
     duplex: bool,
     zip_: bool,
+    archive: Path,
     profile: str,
     date_: str | None,
     **notice: Any,
@@ -371,7 +381,7 @@ def export_cmd(
     if unit and unit not in led.units:
         raise UserError(f"台账中没有单位「{unit}」。", "可用：" + "、".join(led.units))
     filters = Filters(unit=unit, community=community, compound=compound)
-    flags = RunFlags(jobs, force, print_, duplex, zip_)
+    flags = RunFlags(jobs, force, print_, duplex, zip_, archive)
     if due_:
         day = _day("--due", due_)
         assert day is not None
@@ -444,6 +454,7 @@ def notice(
     print_: bool,
     duplex: bool,
     zip_: bool,
+    archive: Path,
     profile: str,
     date_: str | None,
     **notice: Any,
@@ -462,7 +473,7 @@ def notice(
         _period(led, period, year),
         opts,
         filters,
-        RunFlags(jobs, force, print_, duplex, zip_),
+        RunFlags(jobs, force, print_, duplex, zip_, archive),
     )
     if report.failures:
         sys.exit(1)
@@ -612,3 +623,132 @@ def templates_check(folder: Path | None, profile: str) -> None:
     if problems:
         sys.exit(1)
     click.echo("模板检查通过。")
+
+
+@main.group(name="archive")
+def archive_group() -> None:
+    """签字盖章评价表的归档：扫描件入库、缺失清单、完整性校验、分单位打包。"""
+
+
+def _archive_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--archive",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("archive"),
+        show_default=True,
+        help="档案目录。",
+    )(f)
+
+
+@archive_group.command(name="ingest")
+@click.argument("scans", nargs=-1, required=True, type=click.Path(path_type=Path))
+@_archive_option
+def archive_ingest(scans: tuple[Path, ...], archive: Path) -> None:
+    """扫描件（多页 PDF、JPEG/PNG/TIFF）逐页识别二维码，归档到对应党员干部名下。"""
+    from .archive import ingest
+
+    registry = Registry(archive / "registry.sqlite")
+    try:
+        report = ingest(list(scans), archive, registry)
+    finally:
+        registry.close()
+    for doc_no, path in report.filed:
+        click.echo(f"已归档 {doc_no} -> {path}")
+    for doc_no, path in report.new_versions:
+        click.echo(f"[注意] {doc_no} 已有归档，本次另存为新版本：{path}")
+    for what in report.duplicates:
+        click.echo(f"重复扫描，已跳过：{what}")
+    for source, page, reason in report.review:
+        click.echo(f"[待复核] {source} 第{page}页：{reason}")
+    click.echo(
+        f"归档 {len(report.filed)} 份，重复 {len(report.duplicates)} 页，"
+        f"待复核 {len(report.review)} 页（{archive / '_review'}）。"
+    )
+
+
+@archive_group.command(name="status")
+@click.option("--year", type=int, default=None)
+@click.option("--unit", default="")
+@click.option("--community", default="")
+@click.option("--form", "form_id", default="a5", show_default=True)
+@_archive_option
+def archive_status(
+    year: int | None, unit: str, community: str, form_id: str, archive: Path
+) -> None:
+    """列出已生成但尚无签字归档件的党员干部（按单位、社区、小区），并写 XLSX。"""
+    from openpyxl import Workbook
+
+    registry = Registry(archive / "registry.sqlite")
+    try:
+        rows = registry.missing(form_id, year, unit, community)
+    finally:
+        registry.close()
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["单位", "社区", "小区", "编号", "姓名", "年度", "文件编号"])
+    current = None
+    for r in rows:
+        if (r["unit"], r["community"], r["compound"]) != current:
+            current = (r["unit"], r["community"], r["compound"])
+            click.echo(f"{r['unit']} ｜ {r['community']} ｜ {r['compound']}")
+        click.echo(f"    {r['member_id']}  {r['name']}  {r['doc_no']}")
+        ws.append(
+            [
+                r["unit"],
+                r["community"],
+                r["compound"],
+                r["member_id"],
+                r["name"],
+                r["year"],
+                r["doc_no"],
+            ]
+        )
+    target = archive / f"status_{form_id}_{year or 'all'}.xlsx"
+    buf = io.BytesIO()
+    wb.save(buf)
+    atomic_write(target, buf.getvalue())
+    click.echo(f"尚缺签字归档件 {len(rows)} 份。清单：{target}")
+
+
+@archive_group.command(name="verify")
+@_archive_option
+def archive_verify(archive: Path) -> None:
+    """重新计算每个归档文件的 SHA-256，报告缺失或被改动的文件；有问题时退出码为 1。"""
+    from .archive import verify
+
+    registry = Registry(archive / "registry.sqlite")
+    try:
+        problems = verify(archive, registry)
+        n = len(registry.all_archived())
+    finally:
+        registry.close()
+    for p in problems:
+        click.echo(p)
+    click.echo(f"校验归档文件 {n} 个，问题 {len(problems)} 个。")
+    if problems:
+        sys.exit(1)
+
+
+@archive_group.command(name="package")
+@click.option("--year", type=int, required=True)
+@click.option(
+    "--for",
+    "keeper",
+    type=click.Choice(["unit", "community", "compound"]),
+    required=True,
+    help="按保管单位分包：单位、社区或小区党支部。",
+)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None)
+@_archive_option
+def archive_package(year: int, keeper: str, out: Path | None, archive: Path) -> None:
+    """每个保管单位一个 zip：签字件、DA/T 22-2015 目录（XLSX）和哈希清单。"""
+    from .archive import package
+
+    registry = Registry(archive / "registry.sqlite")
+    try:
+        made = package(archive, registry, year, keeper, out or archive / "_packages")
+    finally:
+        registry.close()
+    for path in made:
+        click.echo(str(path))

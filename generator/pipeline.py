@@ -25,6 +25,7 @@ from .model import Ledger
 from .period import Period
 from .plan import Filters, plan
 from .profile import Profile
+from .registry import Registry
 from .validate import validate
 from .write import Manifest, atomic_write, remove_stale_temps
 
@@ -78,6 +79,7 @@ def export(
     force: bool = False,
     template_dir: Path | None = None,
     on_done: Callable[[Outcome], None] | None = None,
+    registry: Registry | None = None,
 ) -> Report:
     """Render every planned document in every requested format into ``out``.
 
@@ -101,6 +103,8 @@ def export(
         report.counts[(outcome.form, outcome.fmt, outcome.status)] += 1
         if outcome.entry:
             manifest.add(outcome.entry)
+            if registry is not None and outcome.entry.get("doc_no"):
+                registry.record_document(outcome.entry)
         if outcome.error:
             report.failures.append(outcome.error)
         if on_done:
@@ -111,6 +115,8 @@ def export(
         run(map(prepare, jobs_), state, jobs, record)
     finally:
         manifest.save()
+        if registry is not None:
+            registry.db.commit()
     report.elapsed = time.perf_counter() - started
     return report
 

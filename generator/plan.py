@@ -148,6 +148,7 @@ def _members(ledger: Ledger, form: FormSpec, period: Period, f: Filters) -> Iter
             stem,
             {
                 "member_id": m.id,
+                "name": m.name,
                 "unit": m.unit,
                 "community": m.community,
                 "compound": m.compound,

@@ -110,3 +110,9 @@ def exported(tmp_path_factory, ledger, opts) -> Path:
     out = tmp_path_factory.mktemp("out")
     export(ledger, out, select("all"), ("docx", "pdf", "xlsx"), Period(2026), opts)
     return out
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp_dir(tmp_path, monkeypatch):
+    """Commands that default to ./output and ./archive write into the test's folder."""
+    monkeypatch.chdir(tmp_path)

@@ -1,0 +1,154 @@
+"""Signed a5 sheets scanned back (200 dpi, rotated, specked, shuffled, some as JPEG) are
+matched to their members; blank and damaged pages go to review; status and verify."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+import sqlite3
+
+import pypdfium2 as pdfium
+from click.testing import CliRunner
+from PIL import Image, ImageDraw, ImageFilter
+
+from generator.cli import main
+from generator.sample import generate, write_xlsx
+
+from .helpers import manifest
+
+
+def scan(pdf_path, rng: random.Random, damage: bool = False) -> Image.Image:
+    """A 200 dpi grey office scan of a PDF page: slightly rotated, blurred, specked."""
+    doc = pdfium.PdfDocument(str(pdf_path))
+    img = doc[0].render(scale=200 / 72, grayscale=True).to_pil().convert("L")
+    doc.close()
+    if damage:  # a coffee stain over most of the code
+        w = img.width
+        ImageDraw.Draw(img).rectangle([w - 330, 20, w - 40, 260], fill=90)
+    img = img.rotate(rng.uniform(-2.0, 2.0), expand=True, fillcolor=255)
+    img = img.filter(ImageFilter.GaussianBlur(0.6))
+    px = img.load()
+    for _ in range(4000):
+        x, y = rng.randrange(img.width), rng.randrange(img.height)
+        px[x, y] = rng.choice((0, 255))
+    return img
+
+
+def test_scans_are_filed_to_the_right_member(tmp_path):
+    rng = random.Random(5)
+    ledger = tmp_path / "ledger.xlsx"
+    write_xlsx(generate(30, year=2026), ledger)
+    out, archive = tmp_path / "out", tmp_path / "archive"
+    r = CliRunner().invoke(
+        main,
+        [
+            "export",
+            str(ledger),
+            "--forms",
+            "a5",
+            "--format",
+            "pdf",
+            "--out",
+            str(out),
+            "--archive",
+            str(archive),
+            "--jobs",
+            "1",
+            "--date",
+            "2026-12-01",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    docs = {e["member_id"]: e for e in manifest(out)}
+    assert len(docs) == 30
+    members = sorted(docs)
+    in_pdf, in_jpeg, damaged, unscanned = members[:25], members[25:28], members[28], members[29]
+
+    pages = [(m, scan(out / docs[m]["path"], rng)) for m in in_pdf]
+    pages.append(("blank", Image.new("L", pages[0][1].size, 250)))
+    pages.append(("damaged", scan(out / docs[damaged]["path"], rng, damage=True)))
+    rng.shuffle(pages)
+    multi = tmp_path / "scanner.pdf"
+    pages[0][1].save(
+        multi, "PDF", resolution=200, save_all=True, append_images=[p for _, p in pages[1:]]
+    )
+    photos = []
+    for m in in_jpeg:
+        path = tmp_path / f"photo_{m}.jpg"
+        scan(out / docs[m]["path"], rng).convert("RGB").save(path, quality=80)
+        photos.append(path)
+
+    r = CliRunner().invoke(
+        main, ["archive", "ingest", str(multi), *map(str, photos), "--archive", str(archive)]
+    )
+    assert r.exit_code == 0, r.output
+    assert "归档 28 份" in r.output and "待复核 2 页" in r.output
+
+    db = sqlite3.connect(archive / "registry.sqlite")
+    rows = db.execute(
+        "SELECT d.member_id, a.source, a.pages, a.path FROM archived a "
+        "JOIN documents d USING (doc_no)"
+    ).fetchall()
+    by_member = {m: (src, int(p), path) for m, src, p, path in rows}
+    assert set(by_member) == set(in_pdf) | set(in_jpeg)
+    for index, (who, _) in enumerate(pages, start=1):  # each page landed on its member
+        if who in by_member:
+            assert by_member[who][:2] == ("scanner.pdf", index)
+    for m in in_jpeg:
+        assert by_member[m][0] == f"photo_{m}.jpg"
+    for m, (_, _, path) in by_member.items():
+        assert path.startswith("2026/") and f"/a5/{m}_" in path and path.endswith("_signed.pdf")
+        assert (archive / path).is_file()
+    with open(archive / "_review" / "report.csv", encoding="utf-8-sig") as fh:
+        review = list(csv.DictReader(fh))
+    assert len(review) == 2 and {r["扫描件"] for r in review} == {"scanner.pdf"}
+    assert {int(r["页码"]) for r in review} == {
+        i for i, (who, _) in enumerate(pages, start=1) if who in ("blank", "damaged")
+    }
+
+    again = CliRunner().invoke(
+        main, ["archive", "ingest", str(photos[0]), "--archive", str(archive)]
+    )
+    assert "重复扫描，已跳过" in again.output and "归档 0 份" in again.output
+
+    status = CliRunner().invoke(
+        main, ["archive", "status", "--year", "2026", "--archive", str(archive)]
+    )
+    assert status.exit_code == 0
+    listed = [line.split()[0] for line in status.output.splitlines() if line.startswith("    ")]
+    assert sorted(listed) == sorted([damaged, unscanned])
+    assert "尚缺签字归档件 2 份" in status.output
+
+    ok = CliRunner().invoke(main, ["archive", "verify", "--archive", str(archive)])
+    assert ok.exit_code == 0, ok.output
+    victim = archive / by_member[in_pdf[3]][2]
+    data = bytearray(victim.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    victim.write_bytes(bytes(data))
+    bad = CliRunner().invoke(main, ["archive", "verify", "--archive", str(archive)])
+    assert bad.exit_code == 1 and "已被改动" in bad.output and victim.name in bad.output
+
+    pack = CliRunner().invoke(
+        main, ["archive", "package", "--year", "2026", "--for", "unit", "--archive", str(archive)]
+    )
+    assert pack.exit_code == 0, pack.output
+    zips = list((archive / "_packages").glob("*.zip"))
+    assert zips
+    import zipfile
+
+    import openpyxl
+
+    with zipfile.ZipFile(zips[0]) as z:
+        cat = openpyxl.load_workbook(io.BytesIO(z.read("目录.xlsx"))).active
+        assert [c.value for c in cat[1]] == [
+            "件号",
+            "档号",
+            "责任者",
+            "题名",
+            "日期",
+            "页数",
+            "保管期限",
+            "备注",
+        ]
+        assert "manifest.sha256" in z.namelist()
