@@ -25,21 +25,34 @@ from ..errors import TemplateError
 _EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
+_COMPILERS: dict[Path, typst.Compiler] = {}
+
+
+def _compiler(root: Path) -> typst.Compiler:
+    """One Typst compiler per template root and process: the fonts (CJK fonts are tens of
+    megabytes each) are loaded once, not once per template."""
+    if root not in _COMPILERS:
+        _COMPILERS[root] = typst.Compiler(root=str(root))
+    return _COMPILERS[root]
+
+
 class CompiledTypst:
-    """A Typst template with its compiler."""
+    """A Typst template and the process's compiler for its root."""
 
     def __init__(self, path: Path, root: Path) -> None:
         if not path.is_file():
             raise TemplateError(path.name, "找不到 Typst 模板")
         self.path = path
-        self.compiler = typst.Compiler(input=str(path), root=str(root))
+        self.root = root
+        self.compiler = _compiler(root)
 
     def _compile(self, contexts: list[dict[str, Any]], stamp: dt.datetime | None) -> bytes:
         data = json.dumps(contexts, ensure_ascii=False, default=str)
         try:
             out = self.compiler.compile(
-                format="pdf", sys_inputs={"data": data}, timestamp=stamp or _EPOCH
-            )
+                input=str(self.path), format="pdf", sys_inputs={"data": data},
+                timestamp=stamp or _EPOCH, root=str(self.root),
+            )  # fmt: skip
         except typst.TypstError as exc:
             raise TemplateError(self.path.name, f"排版失败：{exc.message}",
                                 hint="; ".join(exc.hints)) from None  # fmt: skip
