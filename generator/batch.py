@@ -253,7 +253,9 @@ def _size(path: Path) -> int:
         return -1
 
 
-CHUNK = 32
+# Documents laid out per Typst compilation. Measured on a5: 8 -> 8.1 ms a document and a
+# worker plateau of 240 MB; 16 -> 7.0 ms, 300 MB; 32 -> 6.4 ms, 380 MB.
+CHUNK = 16
 
 
 def chunks(docs: Iterable[Doc], size: int = CHUNK) -> Iterator[list[Doc]]:
