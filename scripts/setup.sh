@@ -12,11 +12,12 @@ if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 
 need_apt=()
-fc-list 2>/dev/null | grep -q "NotoSerifCJK" || need_apt+=(fonts-noto-cjk)
-fc-list 2>/dev/null | grep -q "LXGWWenKai" || need_apt+=(fonts-lxgw-wenkai)
+fonts=$(fc-list 2>/dev/null || true)  # captured first: grep -q on a pipe trips pipefail
+grep -q "NotoSerifCJK" <<<"$fonts" || need_apt+=(fonts-noto-cjk)
+grep -q "LXGWWenKai" <<<"$fonts" || need_apt+=(fonts-lxgw-wenkai)
 command -v pdftoppm >/dev/null || need_apt+=(poppler-utils)
 command -v fc-cache >/dev/null || need_apt+=(fontconfig)
-fc-list 2>/dev/null | grep -q "DejaVuSans.ttf" || need_apt+=(fonts-dejavu-core)
+grep -q "DejaVuSans.ttf" <<<"$fonts" || need_apt+=(fonts-dejavu-core)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "formgen setup: apt-get install ${need_apt[*]}"
   $SUDO apt-get update -qq
