@@ -556,6 +556,12 @@ def render(
     click.echo(str(out))
 
 
+def _blank_name(form: FormSpec, fmt: str) -> str:
+    """附件5_“五亮五共”活动情况评价表_空白.pdf; a notice: 亮身份公示_空白.pdf."""
+    name = safe_name(form.name)
+    return (f"{form.label}_{name}" if form.label != form.name else name) + f"_空白.{fmt}"
+
+
 @main.command()
 @click.argument("form_id", type=click.Choice(list(FORMS)))
 @click.option("--format", "formats", default=None, help="默认该表单的全部格式。")
@@ -568,7 +574,7 @@ def blank(form_id: str, formats: str | None, out: Path, profile: str) -> None:
     form = FORMS[form_id]
     opts = Options(profile=load_profile(profile))
     for fmt in parse_formats(formats) if formats else form.formats:
-        path = out / f"{form.label}_{safe_name(form.name)}_空白.{fmt}"
+        path = out / _blank_name(form, fmt)
         atomic_write(path, render_blank(form, fmt, opts))
         click.echo(str(path))
 
@@ -593,7 +599,7 @@ def demo(out: Path, ledger: Path, profile: str, date_: str | None) -> None:
     for form in forms:
         for fmt in form.formats:
             atomic_write(
-                out / "blank" / f"{form.label}_{safe_name(form.name)}_空白.{fmt}",
+                out / "blank" / _blank_name(form, fmt),
                 render_blank(form, fmt, opts),
             )
     click.echo(f"空白表格：{out / 'blank'}")
