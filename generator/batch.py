@@ -26,7 +26,7 @@ from typing import Any
 from . import __version__
 from .context import Context, Options
 from .errors import FormgenError, UserError
-from .forms import TEMPLATES, FormSpec
+from .forms import MEMBER_YEAR, TEMPLATES, FormSpec
 from .model import Ledger
 from .plan import Job
 from .render.docx import CompiledDocx
@@ -259,11 +259,14 @@ CHUNK = 16
 
 
 def chunks(docs: Iterable[Doc], size: int = CHUNK) -> Iterator[list[Doc]]:
-    """Consecutive documents of one form, at most ``size`` each. The boundaries depend
-    only on the plan, so a document is always laid out with the same neighbours."""
+    """Consecutive documents of one form, at most ``size`` each (a quarter of that for
+    the long, multi-page tables and notices, whose layouts weigh on a worker's memory).
+    The boundaries depend only on the plan, so a document is always laid out with the
+    same neighbours."""
     chunk: list[Doc] = []
     for doc in docs:
-        if chunk and (len(chunk) == size or doc.job.form.id != chunk[0].job.form.id):
+        limit = size if doc.job.form.scope == MEMBER_YEAR else max(1, size // 4)
+        if chunk and (len(chunk) >= limit or doc.job.form.id != chunk[0].job.form.id):
             yield chunk
             chunk = []
         chunk.append(doc)
