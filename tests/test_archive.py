@@ -152,3 +152,60 @@ def test_scans_are_filed_to_the_right_member(tmp_path):
             "备注",
         ]
         assert "manifest.sha256" in z.namelist()
+
+
+def test_an_interrupted_ingest_is_completed_by_a_rerun(tmp_path, monkeypatch):
+    from generator.archive import ingest, verify
+    from generator.registry import Registry
+
+    rng = random.Random(9)
+    ledger = tmp_path / "ledger.xlsx"
+    write_xlsx(generate(6, year=2026), ledger)
+    out, archive = tmp_path / "out", tmp_path / "archive"
+    r = CliRunner().invoke(
+        main,
+        [
+            "export",
+            str(ledger),
+            "--forms",
+            "a5",
+            "--format",
+            "pdf",
+            "--out",
+            str(out),
+            "--archive",
+            str(archive),
+            "--jobs",
+            "1",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    images = [scan(out / e["path"], rng) for e in manifest(out)]
+    multi = tmp_path / "scan.pdf"
+    images[0].save(multi, "PDF", resolution=200, save_all=True, append_images=images[1:])
+
+    real = Registry.add_archived
+    calls = {"n": 0}
+
+    def crash_on_third(self, *args):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("power cut")
+        return real(self, *args)
+
+    monkeypatch.setattr(Registry, "add_archived", crash_on_third)
+    registry = Registry(archive / "registry.sqlite")
+    try:
+        ingest([multi], archive, registry)
+    except RuntimeError:
+        pass
+    registry.close()
+    monkeypatch.setattr(Registry, "add_archived", real)
+    registry = Registry(archive / "registry.sqlite")
+    report = ingest([multi], archive, registry)
+    assert len(report.filed) == 4 and len(report.duplicates) == 2  # two were done before
+    rows = registry.all_archived()
+    assert len(rows) == 6 and len({r["doc_no"] for r in rows}) == 6
+    assert all(r["version"] == 1 for r in rows)
+    assert verify(archive, registry) == []
+    registry.close()
