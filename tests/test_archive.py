@@ -9,6 +9,7 @@ import random
 import sqlite3
 
 import pypdfium2 as pdfium
+import pytest
 from click.testing import CliRunner
 from PIL import Image, ImageDraw, ImageFilter
 
@@ -195,10 +196,8 @@ def test_an_interrupted_ingest_is_completed_by_a_rerun(tmp_path, monkeypatch):
 
     monkeypatch.setattr(Registry, "add_archived", crash_on_third)
     registry = Registry(archive / "registry.sqlite")
-    try:
+    with pytest.raises(RuntimeError, match="power cut"):
         ingest([multi], archive, registry)
-    except RuntimeError:
-        pass
     registry.close()
     monkeypatch.setattr(Registry, "add_archived", real)
     registry = Registry(archive / "registry.sqlite")
