@@ -268,6 +268,8 @@ def run_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--archive", type=click.Path(file_okay=False, path_type=Path),
                      default=Path("archive"), show_default=True,
                      help="档案目录：带编号的文件登记在其中的 registry.sqlite。"),
+        click.option("--db", default="", help="登记库的 SQLAlchemy 地址（如区级 PostgreSQL），"
+                     "默认 档案目录/registry.sqlite。"),
     ]):  # fmt: skip
         f = opt(f)
     return f
@@ -281,6 +283,7 @@ class RunFlags:
     duplex: bool = False
     zip_: bool = False
     archive: Path = Path("archive")
+    db: str = ""
 
 
 def _run_export(
@@ -303,7 +306,7 @@ def _run_export(
             "没有符合条件的文件可生成。", "请检查 --unit、--community、--compound 等条件。"
         )
     tick, stop = _progress(total)
-    registry = Registry(flags.archive / "registry.sqlite")
+    registry = open_registry(flags.archive, flags.db)
     try:
         report = export(
             led,
@@ -364,6 +367,7 @@ def export_cmd(
     duplex: bool,
     zip_: bool,
     archive: Path,
+    db: str,
     profile: str,
     date_: str | None,
     **notice: Any,
@@ -381,7 +385,7 @@ def export_cmd(
     if unit and unit not in led.units:
         raise UserError(f"台账中没有单位「{unit}」。", "可用：" + "、".join(led.units))
     filters = Filters(unit=unit, community=community, compound=compound)
-    flags = RunFlags(jobs, force, print_, duplex, zip_, archive)
+    flags = RunFlags(jobs, force, print_, duplex, zip_, archive, db)
     if due_:
         day = _day("--due", due_)
         assert day is not None
@@ -455,6 +459,7 @@ def notice(
     duplex: bool,
     zip_: bool,
     archive: Path,
+    db: str,
     profile: str,
     date_: str | None,
     **notice: Any,
@@ -473,7 +478,7 @@ def notice(
         _period(led, period, year),
         opts,
         filters,
-        RunFlags(jobs, force, print_, duplex, zip_, archive),
+        RunFlags(jobs, force, print_, duplex, zip_, archive, db),
     )
     if report.failures:
         sys.exit(1)
@@ -637,6 +642,9 @@ def archive_group() -> None:
 
 
 def _archive_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option(
+        "--db", default="", help="登记库的 SQLAlchemy 地址（默认档案目录中的 SQLite）。"
+    )(f)
     return click.option(
         "--archive",
         type=click.Path(file_okay=False, path_type=Path),
@@ -646,14 +654,22 @@ def _archive_option(f: Callable[..., Any]) -> Callable[..., Any]:
     )(f)
 
 
+def open_registry(archive: Path, db: str) -> Registry:
+    """The registry: a SQLAlchemy URL when given, else <archive>/registry.sqlite."""
+    try:
+        return Registry(db or archive / "registry.sqlite")
+    except Exception as exc:  # unreachable server, bad URL, no driver
+        raise UserError(f"无法打开登记库「{db or archive / 'registry.sqlite'}」：{exc}") from None
+
+
 @archive_group.command(name="ingest")
 @click.argument("scans", nargs=-1, required=True, type=click.Path(path_type=Path))
 @_archive_option
-def archive_ingest(scans: tuple[Path, ...], archive: Path) -> None:
+def archive_ingest(scans: tuple[Path, ...], archive: Path, db: str) -> None:
     """扫描件（多页 PDF、JPEG/PNG/TIFF）逐页识别二维码，归档到对应党员干部名下。"""
     from .archive import ingest
 
-    registry = Registry(archive / "registry.sqlite")
+    registry = open_registry(archive, db)
     try:
         report = ingest(list(scans), archive, registry)
     finally:
@@ -679,12 +695,12 @@ def archive_ingest(scans: tuple[Path, ...], archive: Path) -> None:
 @click.option("--form", "form_id", default="a5", show_default=True)
 @_archive_option
 def archive_status(
-    year: int | None, unit: str, community: str, form_id: str, archive: Path
+    year: int | None, unit: str, community: str, form_id: str, archive: Path, db: str
 ) -> None:
     """列出已生成但尚无签字归档件的党员干部（按单位、社区、小区），并写 XLSX。"""
     from openpyxl import Workbook
 
-    registry = Registry(archive / "registry.sqlite")
+    registry = open_registry(archive, db)
     try:
         rows = registry.missing(form_id, year, unit, community)
     finally:
@@ -719,11 +735,11 @@ def archive_status(
 
 @archive_group.command(name="verify")
 @_archive_option
-def archive_verify(archive: Path) -> None:
+def archive_verify(archive: Path, db: str) -> None:
     """重新计算每个归档文件的 SHA-256，报告缺失或被改动的文件；有问题时退出码为 1。"""
     from .archive import verify
 
-    registry = Registry(archive / "registry.sqlite")
+    registry = open_registry(archive, db)
     try:
         problems = verify(archive, registry)
         n = len(registry.all_archived())
@@ -747,11 +763,11 @@ def archive_verify(archive: Path) -> None:
 )
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None)
 @_archive_option
-def archive_package(year: int, keeper: str, out: Path | None, archive: Path) -> None:
+def archive_package(year: int, keeper: str, out: Path | None, archive: Path, db: str) -> None:
     """每个保管单位一个 zip：签字件、DA/T 22-2015 目录（XLSX）和哈希清单。"""
     from .archive import package
 
-    registry = Registry(archive / "registry.sqlite")
+    registry = open_registry(archive, db)
     try:
         made = package(archive, registry, year, keeper, out or archive / "_packages")
     finally:

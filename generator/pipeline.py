@@ -116,7 +116,7 @@ def export(
     finally:
         manifest.save()
         if registry is not None:
-            registry.db.commit()
+            registry.commit()
     report.elapsed = time.perf_counter() - started
     return report
 

@@ -1,17 +1,23 @@
-"""The registry of numbered documents and of their archived signed copies (SQLite).
+"""The registry of numbered documents and of their archived signed copies.
 
-``<archive>/registry.sqlite`` by default. Export records every numbered document it
-writes; ``archive ingest`` records every filed scan with its hash, source and pages.
+SQLite at ``<archive>/registry.sqlite`` by default; a PostgreSQL server (a district's)
+through a SQLAlchemy URL (``--db postgresql+psycopg://user:pw@host/db``). Export records
+every numbered document it writes; ``archive ingest`` records every filed scan with its
+hash, source and pages. Every write is one transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Connection
+
+Row = dict[str, Any]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -20,86 +26,115 @@ CREATE TABLE IF NOT EXISTS documents (
   created TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS archived (
-  id INTEGER PRIMARY KEY AUTOINCREMENT, doc_no TEXT NOT NULL REFERENCES documents(doc_no),
+  id {serial}, doc_no TEXT NOT NULL REFERENCES documents(doc_no),
   version INTEGER NOT NULL, path TEXT NOT NULL, sha256 TEXT NOT NULL,
-  content TEXT NOT NULL UNIQUE,
-  source TEXT NOT NULL, pages TEXT NOT NULL, ingested TEXT NOT NULL, flagged INTEGER NOT NULL
+  content TEXT NOT NULL UNIQUE, source TEXT NOT NULL, pages TEXT NOT NULL,
+  ingested TEXT NOT NULL, flagged INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS archived_doc ON archived(doc_no);
+CREATE INDEX IF NOT EXISTS archived_doc ON archived(doc_no)
 """
 
 
-class Registry:
-    """A thin layer over the SQLite file; every write is one transaction."""
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self.db = sqlite3.connect(path)
-        self.db.row_factory = sqlite3.Row
-        self.db.executescript(SCHEMA)
+
+class Registry:
+    """A registry at a SQLite path or a SQLAlchemy database URL."""
+
+    def __init__(self, where: Path | str) -> None:
+        if isinstance(where, Path) or "://" not in where:
+            path = Path(where)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            url = f"sqlite:///{path}"
+        else:
+            url = where
+        self.engine = create_engine(url)
+        serial = ("INTEGER PRIMARY KEY AUTOINCREMENT" if self.engine.dialect.name == "sqlite"
+                  else "SERIAL PRIMARY KEY")  # fmt: skip
+        self._conn: Connection = self.engine.connect()
+        with self.transaction() as c:
+            for statement in SCHEMA.format(serial=serial).split(";"):
+                c.execute(text(statement))
 
     def close(self) -> None:
-        self.db.close()
+        if self._conn.in_transaction():
+            self._conn.commit()
+        self._conn.close()
+        self.engine.dispose()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self.db:
-            yield self.db
+    def transaction(self) -> Iterator[Connection]:
+        """Everything inside commits together or not at all."""
+        if self._conn.in_transaction():
+            self._conn.commit()
+        with self._conn.begin():
+            yield self._conn
+
+    def commit(self) -> None:
+        if self._conn.in_transaction():
+            self._conn.commit()
+
+    def _rows(self, sql: str, **params: Any) -> list[Row]:
+        return [dict(r) for r in self._conn.execute(text(sql), params).mappings()]
 
     def record_document(self, entry: dict[str, Any]) -> None:
-        """One manifest entry of a numbered document (the PDF is the one kept)."""
-        self.db.execute(
+        """One manifest entry of a numbered document (committed by ``commit``)."""
+        self._conn.execute(text(
             "INSERT INTO documents (doc_no, form, member_id, name, year, unit, community,"
-            " compound, building, path, sha256, created) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+            " compound, building, path, sha256, created) VALUES (:doc_no, :form, :member_id,"
+            " :name, :year, :unit, :community, :compound, :building, :path, :sha256, :created)"
             " ON CONFLICT(doc_no) DO UPDATE SET path=excluded.path, sha256=excluded.sha256,"
             " name=excluded.name, unit=excluded.unit, community=excluded.community,"
-            " compound=excluded.compound",
-            (entry["doc_no"], entry["form"], entry.get("member_id"), entry.get("name"),
-             int(str(entry.get("period", "0"))[:4]), entry.get("unit"), entry.get("community"),
-             entry.get("compound"), entry.get("building"), entry["path"], entry["sha256"],
-             dt.datetime.now(dt.UTC).isoformat(timespec="seconds")),
-        )  # fmt: skip
+            " compound=excluded.compound"), {
+            "doc_no": entry["doc_no"], "form": entry["form"],
+            "member_id": entry.get("member_id"), "name": entry.get("name"),
+            "year": int(str(entry.get("period", "0"))[:4]), "unit": entry.get("unit"),
+            "community": entry.get("community"), "compound": entry.get("compound"),
+            "building": entry.get("building"), "path": entry["path"],
+            "sha256": entry["sha256"], "created": _now(),
+        })  # fmt: skip
 
-    def document(self, doc_no: str) -> sqlite3.Row | None:
-        return self.db.execute("SELECT * FROM documents WHERE doc_no=?", (doc_no,)).fetchone()
+    def document(self, doc_no: str) -> Row | None:
+        rows = self._rows("SELECT * FROM documents WHERE doc_no=:d", d=doc_no)
+        return rows[0] if rows else None
 
-    def archived_by_content(self, content: str) -> sqlite3.Row | None:
+    def archived_by_content(self, content: str) -> Row | None:
         """The archived copy of the same scanned pages (hash of their pixels), if any."""
-        return self.db.execute("SELECT * FROM archived WHERE content=?", (content,)).fetchone()
+        rows = self._rows("SELECT * FROM archived WHERE content=:c", c=content)
+        return rows[0] if rows else None
 
     def versions(self, doc_no: str) -> int:
-        row = self.db.execute("SELECT COUNT(*) FROM archived WHERE doc_no=?", (doc_no,)).fetchone()
-        return int(row[0])
+        return int(self._rows("SELECT COUNT(*) AS n FROM archived WHERE doc_no=:d",
+                              d=doc_no)[0]["n"])  # fmt: skip
 
     def add_archived(
         self, doc_no: str, version: int, path: str, sha: str, content: str, source: str, pages: str
     ) -> None:
-        self.db.execute(
+        self._conn.execute(text(
             "INSERT INTO archived (doc_no, version, path, sha256, content, source, pages,"
-            " ingested, flagged) VALUES (?,?,?,?,?,?,?,?,?)",
-            (doc_no, version, path, sha, content, source, pages,
-             dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), int(version > 1)),
-        )  # fmt: skip
+            " ingested, flagged) VALUES (:doc_no, :version, :path, :sha, :content, :source,"
+            " :pages, :ingested, :flagged)"), {
+            "doc_no": doc_no, "version": version, "path": path, "sha": sha,
+            "content": content, "source": source, "pages": pages, "ingested": _now(),
+            "flagged": int(version > 1),
+        })  # fmt: skip
 
-    def missing(self, form: str, year: int | None, unit: str, community: str
-                ) -> list[sqlite3.Row]:  # fmt: skip
+    def missing(self, form: str, year: int | None, unit: str, community: str) -> list[Row]:
         """Generated documents of a form with no archived signed copy."""
         sql = (
-            "SELECT d.* FROM documents d WHERE d.form=? AND NOT EXISTS"
+            "SELECT d.* FROM documents d WHERE d.form=:form AND NOT EXISTS"
             " (SELECT 1 FROM archived a WHERE a.doc_no=d.doc_no)"
         )
-        args: list[Any] = [form]
+        params: dict[str, Any] = {"form": form}
         for col, value in (("year", year), ("unit", unit), ("community", community)):
             if value:
-                sql += f" AND d.{col}=?"
-                args.append(value)
-        return list(self.db.execute(sql + " ORDER BY unit, community, compound, member_id", args))
+                sql += f" AND d.{col}=:{col}"
+                params[col] = value
+        return self._rows(sql + " ORDER BY unit, community, compound, member_id", **params)
 
-    def all_archived(self) -> list[sqlite3.Row]:
-        return list(
-            self.db.execute(
-                "SELECT a.*, d.form, d.member_id, d.name, d.year, d.unit, d.community, d.compound"
-                " FROM archived a JOIN documents d USING (doc_no) ORDER BY a.path"
-            )
+    def all_archived(self) -> list[Row]:
+        return self._rows(
+            "SELECT a.*, d.form, d.member_id, d.name, d.year, d.unit, d.community, d.compound"
+            " FROM archived a JOIN documents d ON a.doc_no = d.doc_no ORDER BY a.path"
         )

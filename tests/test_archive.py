@@ -208,3 +208,57 @@ def test_an_interrupted_ingest_is_completed_by_a_rerun(tmp_path, monkeypatch):
     assert all(r["version"] == 1 for r in rows)
     assert verify(archive, registry) == []
     registry.close()
+
+
+PG_URL = __import__("os").environ.get("FORMGEN_PG_URL", "")
+
+
+@pytest.mark.skipif(not PG_URL, reason="no PostgreSQL server (scripts/postgres.sh sets one up)")
+def test_the_registry_on_postgresql(tmp_path):
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(PG_URL)
+    with engine.begin() as c:  # a clean database for this test
+        c.execute(text("DROP TABLE IF EXISTS archived"))
+        c.execute(text("DROP TABLE IF EXISTS documents"))
+    rng = random.Random(3)
+    ledger = tmp_path / "ledger.xlsx"
+    write_xlsx(generate(4, year=2026), ledger)
+    out, archive = tmp_path / "out", tmp_path / "archive"
+    r = CliRunner().invoke(
+        main,
+        [
+            "export",
+            str(ledger),
+            "--forms",
+            "a5",
+            "--format",
+            "pdf",
+            "--out",
+            str(out),
+            "--archive",
+            str(archive),
+            "--db",
+            PG_URL,
+            "--jobs",
+            "1",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    assert not (archive / "registry.sqlite").exists()
+    docs = manifest(out)
+    photo = tmp_path / "one.png"
+    scan(out / docs[0]["path"], rng).save(photo)
+    r = CliRunner().invoke(
+        main, ["archive", "ingest", str(photo), "--archive", str(archive), "--db", PG_URL]
+    )
+    assert r.exit_code == 0 and "归档 1 份" in r.output, r.output
+    r = CliRunner().invoke(
+        main, ["archive", "status", "--year", "2026", "--archive", str(archive), "--db", PG_URL]
+    )
+    assert "尚缺签字归档件 3 份" in r.output
+    r = CliRunner().invoke(main, ["archive", "verify", "--archive", str(archive), "--db", PG_URL])
+    assert r.exit_code == 0 and "校验归档文件 1 个，问题 0 个" in r.output
+    with engine.connect() as c:
+        assert c.execute(text("SELECT COUNT(*) FROM documents")).scalar() == 4
+    engine.dispose()
