@@ -7,6 +7,7 @@ prints.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import time
 import zipfile
@@ -160,8 +161,6 @@ def print_pdfs(
         if count:
             target = out / period.label / "_print" / f"{form.id}_{form.name}_{period.label}.pdf"
             target.parent.mkdir(parents=True, exist_ok=True)
-            import io
-
             buf = io.BytesIO()
             writer.write(buf)
             atomic_write(target, buf.getvalue())

@@ -36,32 +36,37 @@ def scan(pdf_path, rng: random.Random, damage: bool = False) -> Image.Image:
     return img
 
 
+def exported_a5(tmp_path, members: int, *extra: str) -> tuple[list[dict], object, object]:
+    """Export the a5 sheets of a generated ledger; return manifest entries, out, archive."""
+    ledger = tmp_path / "ledger.xlsx"
+    write_xlsx(generate(members, year=2026), ledger)
+    out, archive = tmp_path / "out", tmp_path / "archive"
+    args = [
+        "export",
+        str(ledger),
+        "--forms",
+        "a5",
+        "--format",
+        "pdf",
+        "--out",
+        str(out),
+        "--archive",
+        str(archive),
+        "--jobs",
+        "1",
+        "--date",
+        "2026-12-01",
+        *extra,
+    ]
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 0, r.output
+    return manifest(out), out, archive
+
+
 def test_scans_are_filed_to_the_right_member(tmp_path):
     rng = random.Random(5)
-    ledger = tmp_path / "ledger.xlsx"
-    write_xlsx(generate(30, year=2026), ledger)
-    out, archive = tmp_path / "out", tmp_path / "archive"
-    r = CliRunner().invoke(
-        main,
-        [
-            "export",
-            str(ledger),
-            "--forms",
-            "a5",
-            "--format",
-            "pdf",
-            "--out",
-            str(out),
-            "--archive",
-            str(archive),
-            "--jobs",
-            "1",
-            "--date",
-            "2026-12-01",
-        ],
-    )
-    assert r.exit_code == 0, r.output
-    docs = {e["member_id"]: e for e in manifest(out)}
+    entries, out, archive = exported_a5(tmp_path, 30)
+    docs = {e["member_id"]: e for e in entries}
     assert len(docs) == 30
     members = sorted(docs)
     in_pdf, in_jpeg, damaged, unscanned = members[:25], members[25:28], members[28], members[29]
@@ -160,28 +165,8 @@ def test_an_interrupted_ingest_is_completed_by_a_rerun(tmp_path, monkeypatch):
     from generator.registry import Registry
 
     rng = random.Random(9)
-    ledger = tmp_path / "ledger.xlsx"
-    write_xlsx(generate(6, year=2026), ledger)
-    out, archive = tmp_path / "out", tmp_path / "archive"
-    r = CliRunner().invoke(
-        main,
-        [
-            "export",
-            str(ledger),
-            "--forms",
-            "a5",
-            "--format",
-            "pdf",
-            "--out",
-            str(out),
-            "--archive",
-            str(archive),
-            "--jobs",
-            "1",
-        ],
-    )
-    assert r.exit_code == 0, r.output
-    images = [scan(out / e["path"], rng) for e in manifest(out)]
+    entries, out, archive = exported_a5(tmp_path, 6)
+    images = [scan(out / e["path"], rng) for e in entries]
     multi = tmp_path / "scan.pdf"
     images[0].save(multi, "PDF", resolution=200, save_all=True, append_images=images[1:])
 
@@ -222,31 +207,8 @@ def test_the_registry_on_postgresql(tmp_path):
         c.execute(text("DROP TABLE IF EXISTS archived"))
         c.execute(text("DROP TABLE IF EXISTS documents"))
     rng = random.Random(3)
-    ledger = tmp_path / "ledger.xlsx"
-    write_xlsx(generate(4, year=2026), ledger)
-    out, archive = tmp_path / "out", tmp_path / "archive"
-    r = CliRunner().invoke(
-        main,
-        [
-            "export",
-            str(ledger),
-            "--forms",
-            "a5",
-            "--format",
-            "pdf",
-            "--out",
-            str(out),
-            "--archive",
-            str(archive),
-            "--db",
-            PG_URL,
-            "--jobs",
-            "1",
-        ],
-    )
-    assert r.exit_code == 0, r.output
+    docs, out, archive = exported_a5(tmp_path, 4, "--db", PG_URL)
     assert not (archive / "registry.sqlite").exists()
-    docs = manifest(out)
     photo = tmp_path / "one.png"
     scan(out / docs[0]["path"], rng).save(photo)
     r = CliRunner().invoke(

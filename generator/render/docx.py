@@ -8,7 +8,6 @@ templated XML parts, swaps in the document's QR image, and assembles the zip.
 
 from __future__ import annotations
 
-import io
 import re
 import zipfile
 from pathlib import Path
@@ -96,22 +95,6 @@ class CompiledDocx:
                 out.append(part)
         return ziputil.build(out)
 
-    def variables(self) -> set[str]:
-        """Top-level names the template uses (for ``formgen templates check``)."""
-        from jinja2 import meta
-
-        env = jinja_env()
-        names: set[str] = set()
-        with zipfile.ZipFile(self.path) as z:
-            from docxtpl import DocxTemplate
-
-            tpl = DocxTemplate(str(self.path))
-            for name in self.templates:
-                names |= meta.find_undeclared_variables(
-                    env.parse(tpl.patch_xml(z.read(name).decode("utf-8")))
-                )
-        return names
-
 
 def _find_qr_part(z: zipfile.ZipFile, names: list[str]) -> str | None:
     """Zip name of the image behind the picture whose alt text is QR_DESCR, if any."""
@@ -127,15 +110,3 @@ def _find_qr_part(z: zipfile.ZipFile, names: list[str]) -> str | None:
         return None
     target = "word/" + t.group(1).lstrip("/").removeprefix("word/")
     return target if target in names else None
-
-
-def docx_text(data: bytes) -> str:
-    """All paragraph and table text of a DOCX (used by tests and checks)."""
-    from docx import Document
-
-    doc = Document(io.BytesIO(data))
-    parts = [p.text for p in doc.paragraphs]
-    for t in doc.tables:
-        for row in t.rows:
-            parts += [c.text for c in row.cells]
-    return "\n".join(parts)
