@@ -53,13 +53,13 @@ class Registry:
         serial = ("INTEGER PRIMARY KEY AUTOINCREMENT" if self.engine.dialect.name == "sqlite"
                   else "SERIAL PRIMARY KEY")  # fmt: skip
         self._conn: Connection = self.engine.connect()
+        self._pending: dict[str, dict[str, Any]] = {}
         with self.transaction() as c:
             for statement in SCHEMA.format(serial=serial).split(";"):
                 c.execute(text(statement))
 
     def close(self) -> None:
-        if self._conn.in_transaction():
-            self._conn.commit()
+        self.commit()
         self._conn.close()
         self.engine.dispose()
 
@@ -72,28 +72,43 @@ class Registry:
             yield self._conn
 
     def commit(self) -> None:
+        self._flush()
         if self._conn.in_transaction():
             self._conn.commit()
 
     def _rows(self, sql: str, **params: Any) -> list[Row]:
         return [dict(r) for r in self._conn.execute(text(sql), params).mappings()]
 
+    _UPSERT = text(
+        "INSERT INTO documents (doc_no, form, member_id, name, year, unit, community,"
+        " compound, building, path, sha256, created) VALUES (:doc_no, :form, :member_id,"
+        " :name, :year, :unit, :community, :compound, :building, :path, :sha256, :created)"
+        " ON CONFLICT(doc_no) DO UPDATE SET path=excluded.path, sha256=excluded.sha256,"
+        " name=excluded.name, unit=excluded.unit, community=excluded.community,"
+        " compound=excluded.compound"
+    )
+
     def record_document(self, entry: dict[str, Any]) -> None:
-        """One manifest entry of a numbered document (committed by ``commit``)."""
-        self._conn.execute(text(
-            "INSERT INTO documents (doc_no, form, member_id, name, year, unit, community,"
-            " compound, building, path, sha256, created) VALUES (:doc_no, :form, :member_id,"
-            " :name, :year, :unit, :community, :compound, :building, :path, :sha256, :created)"
-            " ON CONFLICT(doc_no) DO UPDATE SET path=excluded.path, sha256=excluded.sha256,"
-            " name=excluded.name, unit=excluded.unit, community=excluded.community,"
-            " compound=excluded.compound"), {
+        """One manifest entry of a numbered document; rows are written in batches (one
+        statement per 500), the PDF's entry winning over the DOCX's."""
+        previous = self._pending.get(entry["doc_no"])
+        if previous and previous["path"].endswith(".pdf") and not entry["path"].endswith(".pdf"):
+            return
+        self._pending[entry["doc_no"]] = {
             "doc_no": entry["doc_no"], "form": entry["form"],
             "member_id": entry.get("member_id"), "name": entry.get("name"),
             "year": int(str(entry.get("period", "0"))[:4]), "unit": entry.get("unit"),
             "community": entry.get("community"), "compound": entry.get("compound"),
             "building": entry.get("building"), "path": entry["path"],
             "sha256": entry["sha256"], "created": _now(),
-        })  # fmt: skip
+        }  # fmt: skip
+        if len(self._pending) >= 500:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._conn.execute(self._UPSERT, list(self._pending.values()))
+            self._pending.clear()
 
     def document(self, doc_no: str) -> Row | None:
         rows = self._rows("SELECT * FROM documents WHERE doc_no=:d", d=doc_no)
