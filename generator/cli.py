@@ -7,6 +7,7 @@ Domain errors become messages and exit codes here and only here:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import sys
 from collections.abc import Callable
@@ -257,7 +258,24 @@ def _summary(report: Report, out: Path) -> None:
 
 
 def run_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """Options of bulk runs: workers, re-rendering, print PDFs, zip."""
+    """Options of bulk runs (workers, re-rendering, print PDFs, zip, registry), handed to
+    the command as one ``flags: RunFlags``."""
+
+    @functools.wraps(f)
+    def wrapper(
+        *args: Any,
+        jobs: int | None,
+        force: bool,
+        print_: bool,
+        duplex: bool,
+        zip_: bool,
+        archive: Path,
+        db: str,
+        **kwargs: Any,
+    ) -> Any:
+        flags = RunFlags(jobs, force, print_, duplex, zip_, archive, db)
+        return f(*args, flags=flags, **kwargs)
+
     for opt in reversed([
         click.option("--jobs", type=click.IntRange(min=1), default=None,
                      help="并行进程数（默认全部 CPU 核）。"),
@@ -271,8 +289,8 @@ def run_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--db", default="", help="登记库的 SQLAlchemy 地址（如区级 PostgreSQL），"
                      "默认 档案目录/registry.sqlite。"),
     ]):  # fmt: skip
-        f = opt(f)
-    return f
+        wrapper = opt(wrapper)
+    return wrapper
 
 
 @dataclass(frozen=True)
@@ -361,13 +379,7 @@ def export_cmd(
     compound: str,
     out: Path,
     skip_invalid: bool,
-    jobs: int | None,
-    force: bool,
-    print_: bool,
-    duplex: bool,
-    zip_: bool,
-    archive: Path,
-    db: str,
+    flags: RunFlags,
     profile: str,
     date_: str | None,
     **notice: Any,
@@ -385,7 +397,6 @@ def export_cmd(
     if unit and unit not in led.units:
         raise UserError(f"台账中没有单位「{unit}」。", "可用：" + "、".join(led.units))
     filters = Filters(unit=unit, community=community, compound=compound)
-    flags = RunFlags(jobs, force, print_, duplex, zip_, archive, db)
     if due_:
         day = _day("--due", due_)
         assert day is not None
@@ -453,13 +464,7 @@ def notice(
     year: int | None,
     formats: str,
     out: Path,
-    jobs: int | None,
-    force: bool,
-    print_: bool,
-    duplex: bool,
-    zip_: bool,
-    archive: Path,
-    db: str,
+    flags: RunFlags,
     profile: str,
     date_: str | None,
     **notice: Any,
@@ -478,7 +483,7 @@ def notice(
         _period(led, period, year),
         opts,
         filters,
-        RunFlags(jobs, force, print_, duplex, zip_, archive, db),
+        flags,
     )
     if report.failures:
         sys.exit(1)

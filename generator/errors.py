@@ -76,7 +76,3 @@ class TemplateError(FormgenError):
         super().__init__(text, hint)
         self.template = template
         self.tag = tag
-
-
-class RenderError(FormgenError):
-    """One document failed to render; the rest of the run may go on."""

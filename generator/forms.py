@@ -39,7 +39,6 @@ class FormSpec:
     landscape: bool
     build: Callable[..., cx.Context]
     blank: Callable[[cx.Options], cx.Context]
-    numbered: bool = False
     columns: tuple[Column, ...] = ()
     kind: str = "forms"  # template folder: forms | notices
     alt_scope: str = ""  # a second grouping the run may ask for (n3: per compound)
@@ -76,7 +75,7 @@ FORMS: dict[str, FormSpec] = {
                      Column("matters", "参与事项", "参加决策共谋情况", 44),
                      Column("note", "备注", width=14))),
         FormSpec("a3", "附件3", "发展共建活动承诺书", MEMBER_YEAR, ("docx", "pdf"), False,
-                 cx.a3, cx.a3_blank, numbered=True),
+                 cx.a3, cx.a3_blank),
         FormSpec("a4", "附件4", "在所在小区任职情况统计表", UNIT_PERIOD, ("xlsx", "docx", "pdf"),
                  True,
                  cx.a4, cx.a4_blank, columns=(
@@ -87,13 +86,13 @@ FORMS: dict[str, FormSpec] = {
                      Column("post", "任职岗位", width=18), Column("since", "任职时间", width=14),
                      Column("note", "备注", width=18))),
         FormSpec("a5", "附件5", "“五亮五共”活动情况评价表", MEMBER_YEAR, ("docx", "pdf"), False,
-                 cx.a5, cx.a5_blank, numbered=True),
+                 cx.a5, cx.a5_blank),
         FormSpec("n1", "亮身份公示", "亮身份公示", BUILDING, ("docx", "pdf"), True, nt.n1,
-                 nt.n1_blank, numbered=True, kind="notices"),
+                 nt.n1_blank, kind="notices"),
         FormSpec("n2", "承诺事项公示", "承诺事项公示", COMPOUND, ("docx", "pdf"), False, nt.n2,
-                 nt.n2_blank, numbered=True, kind="notices"),
+                 nt.n2_blank, kind="notices"),
         FormSpec("n3", "评价结果公示", "评价结果公示", UNIT_PERIOD, ("docx", "pdf"), False,
-                 nt.n3, nt.n3_blank, numbered=True, kind="notices", alt_scope=COMPOUND),
+                 nt.n3, nt.n3_blank, kind="notices", alt_scope=COMPOUND),
     )
 }  # fmt: skip
 
