@@ -10,32 +10,42 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 MANIFEST = "manifest.json"
 JOURNAL = ".formgen-journal.jsonl"
 TEMP_SUFFIX = ".part"
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
+_FOLDERS: set[Path] = set()  # folders this process has made sure exist
+_SERIAL = itertools.count()
 
 
 def atomic_write(path: Path, data: bytes, durable: bool = False) -> None:
     """Write bytes to path via a temp file and a rename, so no reader or interrupted run
     ever sees a partial file. ``durable`` adds an fsync (power-loss safety) — 1 ms a file,
     so bulk documents skip it and the manifest, which records them, uses it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:40]}.", suffix=TEMP_SUFFIX, dir=path.parent)
+    folder = path.parent
+    if folder not in _FOLDERS:
+        folder.mkdir(parents=True, exist_ok=True)
+        _FOLDERS.add(folder)
+    # The temp name is this process's own (pid + a counter), created exclusively; the
+    # mode is the umask's, as for any file the clerk's programs write.
+    tmp = folder / f".{path.name[:40]}.{os.getpid()}.{next(_SERIAL)}{TEMP_SUFFIX}"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(tmp, flags, 0o666)
+    except FileNotFoundError:  # the folder went away since this process made it
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, flags, 0o666)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             if durable:
                 fh.flush()
                 os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; documents are shared files
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -1,44 +1,69 @@
 """QR codes of document numbers: error correction level Q, a 4-module quiet zone.
 
 Encoded with zxing-cpp (C++), which also decodes the scans: 0.27 ms a code here against
-4.9 ms for segno's pure-Python mask search — the difference between meeting and missing
-the 10,000-member bar (DESIGN §7). The last few codes are cached, so a document's DOCX
-and PDF share one encoding.
+4.9 ms for segno's pure-Python mask search. The module matrix is read once per number
+and both pictures are drawn from it with bytes operations (no per-pixel Python loop):
+the PNG for Word and the SVG for Typst, together 0.1 ms — at 20,000 numbered documents
+a run, the picture-making had cost 25 core-seconds.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 import struct
 import zlib
 
 import zxingcpp
 
+QUIET = 4  # modules of white around the symbol (ISO/IEC 18004 asks for 4)
+_DARK_RUN = re.compile(rb"\x00+")
+_TO_BITS = bytes(48 if b == 0 else 49 for b in range(256))  # dark -> "0", light -> "1"
+
 
 @functools.lru_cache(maxsize=16)
-def _barcode(text: str) -> zxingcpp.Barcode:
-    return zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="Q")
+def _matrix(text: str) -> tuple[int, tuple[bytes, ...]]:
+    """Text -> (size, rows): the symbol with its quiet zone, one byte per module,
+    0 for dark and 255 for light."""
+    code = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="Q")
+    view = memoryview(code.to_image(scale=1))  # type: ignore[arg-type]
+    height, width = view.shape[0], view.shape[1]  # type: ignore[index]
+    pixels = view.tobytes()
+    rows = [pixels[y * width : (y + 1) * width] for y in range(height)]
+    # zxing-cpp's image may or may not carry the quiet zone; make it exactly QUIET.
+    while rows and b"\x00" not in rows[0]:
+        rows.pop(0)
+    while rows and b"\x00" not in rows[-1]:
+        rows.pop()
+    left = min(len(r) - len(r.lstrip(b"\xff")) for r in rows)
+    right = min(len(r) - len(r.rstrip(b"\xff")) for r in rows)
+    core = [r[left : len(r) - right] for r in rows]
+    size = len(core[0]) + 2 * QUIET
+    pad = b"\xff" * QUIET
+    blank = b"\xff" * size
+    full = [blank] * QUIET + [pad + r + pad for r in core] + [blank] * QUIET
+    return size, tuple(full)
 
 
 @functools.lru_cache(maxsize=16)
 def qr_png(text: str, scale: int = 4) -> bytes:
     """Text -> a bilevel PNG of its QR code, ``scale`` pixels a module, quiet zone
-    included. Written directly (a 1-bit PNG is three chunks) — four times faster than
-    going through an imaging library, which counted at 20,000 documents a run."""
-    view = memoryview(_barcode(text).to_image(scale=1))  # type: ignore[arg-type]
-    height, width = view.shape[0], view.shape[1]  # type: ignore[index]
-    pixels = view.tobytes()
-    pad = (-width * scale) % 8
+    included (a 1-bit PNG is three chunks; written directly)."""
+    size, rows = _matrix(text)
+    width = size * scale
+    pad = (-width) % 8
+    zero, one = b"0" * scale, b"1" * scale
     raw = bytearray()
-    for y in range(height):
-        bits = "".join(("1" if v else "0") * scale for v in pixels[y * width : (y + 1) * width])
-        line = b"\0" + int(bits + "1" * pad, 2).to_bytes((width * scale + pad) // 8, "big")
+    for row in rows:
+        bits = row.translate(_TO_BITS).replace(b"0", b"a").replace(b"1", one)
+        bits = bits.replace(b"a", zero) + b"1" * pad
+        line = b"\0" + int(bits, 2).to_bytes((width + pad) // 8, "big")
         raw += line * scale
-    size = struct.pack(">IIBBBBB", width * scale, height * scale, 1, 0, 0, 0, 0)
+    header = struct.pack(">IIBBBBB", width, width, 1, 0, 0, 0, 0)
     return b"".join(
         (
             b"\x89PNG\r\n\x1a\n",
-            _chunk(b"IHDR", size),
+            _chunk(b"IHDR", header),
             _chunk(b"IDAT", zlib.compress(bytes(raw), 6)),
             _chunk(b"IEND", b""),
         )
@@ -51,5 +76,17 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
 
 @functools.lru_cache(maxsize=16)
 def qr_svg(text: str) -> str:
-    """Text -> an SVG document of its QR code (vector: sharp at any print size)."""
-    return str(_barcode(text).to_svg())
+    """Text -> an SVG document of its QR code (vector: sharp at any print size), one
+    path of the dark runs of each row on a white square."""
+    size, rows = _matrix(text)
+    runs = "".join(
+        f"M{m.start()} {y}h{m.end() - m.start()}v1h-{m.end() - m.start()}z"
+        for y, row in enumerate(rows)
+        for m in _DARK_RUN.finditer(row)
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
+        f'width="{size}" height="{size}" shape-rendering="crispEdges">'
+        f'<rect width="{size}" height="{size}" fill="#fff"/>'
+        f'<path fill="#000" d="{runs}"/></svg>'
+    )
