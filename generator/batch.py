@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import json
 import multiprocessing
+import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -30,8 +31,8 @@ from .forms import MEMBER_YEAR, TEMPLATES, FormSpec
 from .model import Ledger
 from .plan import Job
 from .render.docx import CompiledDocx
-from .render.pdf import CompiledTypst
-from .render.qr import qr_png, qr_svg
+from .render.pdf import CompiledTypst, age_cache
+from .render.qr import qr_pixels, qr_png
 from .render.xlsx import CompiledXlsx
 from .write import atomic_write, sha256
 
@@ -79,16 +80,24 @@ class Renderers:
     @staticmethod
     def _with_qr(ctx: Context) -> Context:
         no = ctx.get("doc_no") or ""
-        return {**ctx, "qr_svg": qr_svg(no) if no else ""}
+        if not no:
+            return ctx
+        size, pixels = qr_pixels(no)
+        return {**ctx, "qr_w": size, "qr_px": pixels}
 
     def render_many(
-        self, form: FormSpec, contexts: list[Context], stamp: dt.datetime | None = None
+        self,
+        form: FormSpec,
+        contexts: list[Context],
+        stamp: dt.datetime | None = None,
+        ids: list[str] | None = None,
     ) -> list[bytes] | None:
-        """Several one-page PDFs laid out in one compilation (see CompiledTypst)."""
+        """Several PDFs laid out in one compilation (see CompiledTypst); ``ids`` (hashes of
+        each document's inputs) become the PDFs' file identifiers."""
         key = (form.id, self._variant(contexts[0]))
         if key not in self._typst:
             self._typst[key] = CompiledTypst(*self._typ_path(form))
-        return self._typst[key].render_many([self._with_qr(c) for c in contexts], stamp)
+        return self._typst[key].render_many([self._with_qr(c) for c in contexts], stamp, ids)
 
     def fingerprint(self, form: FormSpec, fmt: str, ctx: Context) -> str:
         """A hash of everything besides the context that shapes the document's bytes."""
@@ -219,9 +228,13 @@ def _batch_pdfs(docs: list[Doc], st: RunState, renderers: Renderers) -> dict[int
     if len(docs) < 2 or not any("pdf" in d.todo for d in docs):
         return {}
     try:
-        pdfs = renderers.render_many(form, [d.ctx for d in docs], st.stamp)
+        ids = [d.todo.get("pdf", "") for d in docs]
+        pdfs = renderers.render_many(form, [d.ctx for d in docs], st.stamp, ids)
     except Exception:  # isolate the bad record by rendering one by one
         return {}
+    finally:
+        if form.scope != MEMBER_YEAR:
+            age_cache(AGE_OUT)
     return dict(enumerate(pdfs)) if pdfs else {}
 
 
@@ -253,19 +266,25 @@ def _size(path: Path) -> int:
         return -1
 
 
-# Documents laid out per Typst compilation. Measured on a5: 8 -> 8.1 ms a document and a
-# worker plateau of 240 MB; 16 -> 7.0 ms, 300 MB; 32 -> 6.4 ms, 380 MB.
-CHUNK = 16
+# Documents laid out per Typst compilation. Typst keeps what it laid out in the last ten
+# compilations (typst-py evicts older cache entries after each), so a worker's memory
+# grows with the pages per compilation, and its speed with the documents per
+# compilation. Measured (CPU ms a document / worker plateau): a5 8 -> 8.1 ms & 240 MB,
+# 16 -> 7.0 ms & 300 MB, 32 -> 6.4 ms & 380 MB; n1 (2–3 pages) 4 -> 20.0 ms & 400 MB,
+# 8 -> 16.9 ms & 465 MB, and 8 with two empty compilations after each -> 16.9 ms & 387 MB
+# (the empty ones age the cache twice as fast and cost nothing measurable).
+CHUNK = 16  # one-page member forms (a3, a5)
+CHUNK_LONG = 8  # tables and notices of one or more pages per building, compound, unit
+AGE_OUT = 2  # empty compilations after each chunk of long documents
 
 
-def chunks(docs: Iterable[Doc], size: int = CHUNK) -> Iterator[list[Doc]]:
-    """Consecutive documents of one form, at most ``size`` each (a quarter of that for
-    the long, multi-page tables and notices, whose layouts weigh on a worker's memory).
-    The boundaries depend only on the plan, so a document is always laid out with the
-    same neighbours."""
+def chunks(docs: Iterable[Doc], size: int = CHUNK, long: int = CHUNK_LONG) -> Iterator[list[Doc]]:
+    """Consecutive documents of one form, at most ``size`` of a one-page member form or
+    ``long`` of the longer tables and notices. The boundaries depend only on the plan,
+    so a document is always laid out with the same neighbours."""
     chunk: list[Doc] = []
     for doc in docs:
-        limit = size if doc.job.form.scope == MEMBER_YEAR else max(1, size // 4)
+        limit = size if doc.job.form.scope == MEMBER_YEAR else long
         if chunk and (len(chunk) >= limit or doc.job.form.id != chunk[0].job.form.id):
             yield chunk
             chunk = []
@@ -283,6 +302,13 @@ def _init_worker(state: RunState) -> None:
     _STATE, _RENDERERS = state, None
 
 
+def _init_pool_worker(state: RunState) -> None:
+    """A worker of a pool as large as the cores: Typst lays out on this one thread (its
+    own thread pool would compete with the other workers for the same cores)."""
+    os.environ.setdefault("RAYON_NUM_THREADS", "1")
+    _init_worker(state)
+
+
 def run(
     docs: Iterable[Doc], state: RunState, processes: int, on_outcome: Callable[[Outcome], None]
 ) -> None:
@@ -298,7 +324,7 @@ def run(
                 on_outcome(outcome)
         return
     ctx = multiprocessing.get_context("forkserver")
-    with ctx.Pool(processes, initializer=_init_worker, initargs=(state,)) as pool:
+    with ctx.Pool(processes, initializer=_init_pool_worker, initargs=(state,)) as pool:
         pending: deque[Any] = deque()
         for chunk in chunks(docs):
             if not _needs_work(chunk):

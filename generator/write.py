@@ -13,12 +13,16 @@ import hashlib
 import itertools
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
 MANIFEST = "manifest.json"
 JOURNAL = ".formgen-journal.jsonl"
 TEMP_SUFFIX = ".part"
+# Seconds between journal flushes: a killed run loses at most this much of its journal,
+# whose documents the next run then simply writes again.
+JOURNAL_FLUSH = 0.25
 _FOLDERS: set[Path] = set()  # folders this process has made sure exist
 _SERIAL = itertools.count()
 
@@ -81,6 +85,7 @@ class Manifest:
         self.meta: dict[str, Any] = {}
         self.entries: dict[str, dict[str, Any]] = {}
         self._journal: Any = None
+        self._flushed = 0.0
         if self.path.is_file():
             try:
                 old = json.loads(self.path.read_text(encoding="utf-8"))
@@ -104,18 +109,28 @@ class Manifest:
             return False
 
     def add(self, entry: dict[str, Any]) -> None:
-        """Record a finished document (journalled at once, saved with ``save``)."""
+        """Record a finished document (journalled, flushed every JOURNAL_FLUSH seconds;
+        saved with ``save``)."""
         self.entries[entry["path"]] = entry
         if self._journal is None:
             self.root.mkdir(parents=True, exist_ok=True)
             self._journal = open(self.journal_path, "a", encoding="utf-8")  # noqa: SIM115
+            if self._journal.tell():  # a killed run may have left half a line
+                self._journal.write("\n")
         self._journal.write(json.dumps(entry, ensure_ascii=False) + "\n")
-        self._journal.flush()
+        now = time.monotonic()
+        if now - self._flushed >= JOURNAL_FLUSH:
+            self._journal.flush()
+            self._flushed = now
 
     def save(self) -> None:
         """Write manifest.json (durably) and drop the journal it now contains."""
-        doc = {**self.meta, "documents": [self.entries[k] for k in sorted(self.entries)]}
-        text = json.dumps(doc, ensure_ascii=False, indent=1)
+        # One document a line: readable, and written by json's C encoder (indent= would
+        # take its pure-Python path: 5 s for the 48,000 files of a 10,000-member packet).
+        head = json.dumps(self.meta, ensure_ascii=False)[1:-1]
+        lines = ",\n".join(json.dumps(self.entries[k], ensure_ascii=False)
+                            for k in sorted(self.entries))  # fmt: skip
+        text = "{" + head + (", " if head else "") + '"documents": [\n' + lines + "\n]}\n"
         atomic_write(self.path, text.encode("utf-8"), durable=True)
         if self._journal is not None:
             self._journal.close()

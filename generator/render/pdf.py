@@ -66,10 +66,15 @@ class CompiledTypst:
         return self._compile([context], stamp)
 
     def render_many(
-        self, contexts: list[dict[str, Any]], stamp: dt.datetime | None = None
+        self,
+        contexts: list[dict[str, Any]],
+        stamp: dt.datetime | None = None,
+        ids: list[str] | None = None,
     ) -> list[bytes] | None:
         """Several documents -> one PDF each; None when the document bookmarks do not
-        match the input (the caller then renders them one by one)."""
+        match the input (the caller then renders them one by one). ``ids``: a hex string
+        per document (a hash of its inputs) for the PDF's file identifier; without one,
+        the identifier is a hash of the PDF's bytes."""
         pdf = pdfium.PdfDocument(self._compile(contexts, stamp))
         try:
             starts = [b.get_dest().get_index() for b in pdf.get_toc()
@@ -77,15 +82,30 @@ class CompiledTypst:
             if len(starts) != len(contexts) or starts != sorted(starts) or starts[0] != 0:
                 return None
             ends = [*starts[1:], len(pdf)]
-            return [_extract(pdf, list(range(a, b)), stamp or _EPOCH)
-                    for a, b in zip(starts, ends, strict=True)]  # fmt: skip
+            keys = ids or [""] * len(contexts)
+            return [_extract(pdf, list(range(a, b)), stamp or _EPOCH, key)
+                    for a, b, key in zip(starts, ends, keys, strict=True)]  # fmt: skip
         finally:
             pdf.close()
 
 
-def _extract(src: pdfium.PdfDocument, pages: list[int], stamp: dt.datetime) -> bytes:
-    """Pages of ``src`` as a PDF of their own, with a fixed date and a content-based file
-    ID, so the same pages always give the same bytes."""
+def age_cache(times: int) -> None:
+    """Run ``times`` empty compilations on this process's compilers. Typst keeps layout
+    results used in the last ten compilations; each empty one ages them by one, so a
+    worker laying out long documents holds fewer of them. Results reused by every
+    compilation (fonts, labels) are kept."""
+    for compiler in _COMPILERS.values():
+        for _ in range(times):
+            compiler.compile(input=b"", format="pdf", sys_inputs={})
+
+
+_CREATED = re.compile(rb"/CreationDate\(D:\d{14}")
+_FILE_ID = re.compile(rb"/ID\[<([0-9A-F]{32})><([0-9A-F]{32})>\]")
+
+
+def _extract(src: pdfium.PdfDocument, pages: list[int], stamp: dt.datetime, key: str = "") -> bytes:
+    """Pages of ``src`` as a PDF of their own, with a fixed date and a file ID from
+    ``key`` (or, without one, from the bytes), so the same input gives the same bytes."""
     doc = pdfium.PdfDocument.new()
     try:
         doc.import_pages(src, pages)
@@ -93,15 +113,15 @@ def _extract(src: pdfium.PdfDocument, pages: list[int], stamp: dt.datetime) -> b
         doc.save(buf)
     finally:
         doc.close()
-    data = re.sub(
-        rb"/CreationDate\(D:\d{14}",
-        b"/CreationDate(D:" + stamp.strftime("%Y%m%d%H%M%S").encode(),
-        buf.getvalue(),
-        count=1,
+    data = _CREATED.sub(
+        b"/CreationDate(D:" + stamp.strftime("%Y%m%d%H%M%S").encode(), buf.getvalue(), count=1
     )
-    ids = re.search(rb"/ID\[<([0-9A-F]{32})><([0-9A-F]{32})>\]", data)
+    ids = _FILE_ID.search(data, max(0, len(data) - 4096))
     if ids:
-        blank = data[: ids.start()] + data[ids.end() :]
-        digest = hashlib.md5(blank, usedforsecurity=False).hexdigest().upper().encode()
+        if key:
+            digest = key[:32].upper().encode()
+        else:
+            blank = data[: ids.start()] + data[ids.end() :]
+            digest = hashlib.md5(blank, usedforsecurity=False).hexdigest().upper().encode()
         data = data[: ids.start()] + b"/ID[<" + digest + b"><" + digest + b">]" + data[ids.end() :]
     return data
