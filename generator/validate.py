@@ -7,6 +7,7 @@ with an error is left out of the ledger; the caller decides whether errors block
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter, defaultdict
@@ -138,10 +139,19 @@ def _rows(raw: RawSheet, sheet: Sheet, profile: Profile, out: _Collector) -> lis
     return result
 
 
+_DIRECT: dict[str, Callable[[Cell], object]] = {
+    DATE: nz.date, YEAR: nz.year, PHONE: nz.phone, NUMBER: nz.number,
+    CODE: nz.member_code, YESNO: functools.partial(nz.yes_no, default=True),
+}  # fmt: skip
+
+
 def _converter(col: Column, profile: Profile) -> Callable[[Cell], object]:
-    """The cell converter of a column (plain text columns skip the generic dispatch)."""
+    """The cell converter of a column: the normaliser itself where convert_cell would
+    only dispatch to it (half a million cells in a 10,000-member ledger)."""
     if col.kind == TEXT and col.key not in {"name", "member_name"}:
         return nz.text
+    if col.kind in _DIRECT:
+        return _DIRECT[col.kind]
     return lambda value: convert_cell(col, value, profile)
 
 
