@@ -271,8 +271,8 @@ def _size(path: Path) -> int:
 # grows with the pages per compilation, and its speed with the documents per
 # compilation. Measured (CPU ms a document / worker plateau): a5 8 -> 8.1 ms & 240 MB,
 # 16 -> 7.0 ms & 300 MB, 32 -> 6.4 ms & 380 MB; n1 (2–3 pages) 4 -> 20.0 ms & 400 MB,
-# 8 -> 16.9 ms & 465 MB, and 8 with two empty compilations after each -> 16.9 ms & 387 MB
-# (the empty ones age the cache twice as fast and cost nothing measurable).
+# 8 -> 16.9 ms & 465 MB, and 8 with two empty compilations after each -> 16.9 ms plus
+# 2.0 ms for the empty ones & 387 MB (they age the cache three times as fast).
 CHUNK = 16  # one-page member forms (a3, a5)
 CHUNK_LONG = 8  # tables and notices of one or more pages per building, compound, unit
 AGE_OUT = 2  # empty compilations after each chunk of long documents
