@@ -76,20 +76,17 @@ def _name(value: object) -> str:
     return re.sub(r"\s+", "", nz.text(value))
 
 
+# The normaliser of each typed column kind.
+_DIRECT: dict[str, Callable[[Cell], object]] = {
+    DATE: nz.date, YEAR: nz.year, PHONE: nz.phone, NUMBER: nz.number,
+    CODE: nz.member_code, YESNO: functools.partial(nz.yes_no, default=True),
+}  # fmt: skip
+
+
 def convert_cell(col: Column, value: Cell, profile: Profile) -> object:
     """One raw cell -> its typed value by the column's kind; ValueError(中文) if illegal."""
-    if col.kind == DATE:
-        return nz.date(value)
-    if col.kind == YEAR:
-        return nz.year(value)
-    if col.kind == PHONE:
-        return nz.phone(value)
-    if col.kind == NUMBER:
-        return nz.number(value)
-    if col.kind == YESNO:
-        return nz.yes_no(value, default=True)
-    if col.kind == CODE:
-        return nz.member_code(value)
+    if col.kind in _DIRECT:
+        return _DIRECT[col.kind](value)
     s = _name(value) if col.key in {"name", "member_name"} else nz.text(value)
     if col.kind == CHOICE and s:
         allowed: tuple[str, ...] = getattr(profile, col.choices)
@@ -137,12 +134,6 @@ def _rows(raw: RawSheet, sheet: Sheet, profile: Profile, out: _Collector) -> lis
         if ok:
             result.append((rownum, row))
     return result
-
-
-_DIRECT: dict[str, Callable[[Cell], object]] = {
-    DATE: nz.date, YEAR: nz.year, PHONE: nz.phone, NUMBER: nz.number,
-    CODE: nz.member_code, YESNO: functools.partial(nz.yes_no, default=True),
-}  # fmt: skip
 
 
 def _converter(col: Column, profile: Profile) -> Callable[[Cell], object]:
