@@ -337,6 +337,15 @@ def _blocks(
     }  # fmt: skip
 
 
+def _signers() -> dict[str, dict[str, str]]:
+    """Each block's signer line and its seal line where that is the same on every sheet
+    (the committee's names the compound's committee): what the PDF frame may print."""
+    return {
+        key: {"signer": signer, "seal": "" if "{" in seal else seal}
+        for key, (_label, signer, seal) in SIGNERS.items()
+    }
+
+
 def a5(ledger: Ledger, scope: Scope, opts: Options) -> Context:
     m = ledger.members[scope.member_id]
     unit = ledger.units[m.unit]
@@ -357,7 +366,7 @@ def a5(ledger: Ledger, scope: Scope, opts: Options) -> Context:
         activity=activity,
         duty_heading="履职情况评价" + (f"：{ev.duty_text}" if ev and ev.duty_text else ""),
         blocks=_blocks(opts, cmp, ev.grades if ev else {}, ev.comments if ev else {}),
-        doc_no=_number(opts, year, "a5", m.id), year=year,
+        signers=_signers(), doc_no=_number(opts, year, "a5", m.id), year=year,
     )  # fmt: skip
     return ctx
 
@@ -384,6 +393,7 @@ def a5_blank(opts: Options) -> Context:
     )
     ctx.update(
         head_right=f"时间：{DATE_BLANK}", name="", job="", address="", posts="", activity="",
-        duty_heading="履职情况评价", blocks=_blocks(opts, None, {}, {}), doc_no="", year="",
+        duty_heading="履职情况评价", blocks=_blocks(opts, None, {}, {}), signers=_signers(),
+        doc_no="", year="",
     )  # fmt: skip
     return ctx

@@ -7,6 +7,13 @@ out one document. ``render_many`` lays out several documents in one compilation 
 labels, notes and fonts they share are then shaped once, two to three times faster per
 document — and cuts the result into one PDF per document with PDFium, at the bookmarks
 the templates set where each document begins.
+
+A template that declares ``#let frame-fields = (...)`` is drawn in two layers (formgen.typ,
+``framed-docs``): its frame — what documents agreeing on those fields share — is laid out
+once per process into a PDF that each page draws as its background, and per document only
+the fill is laid out. The frames live in a per-process copy of the template root made of
+symbolic links (Typst reads only below its root), removed when the process ends; every
+template compiles there, so a process keeps one compiler (and one set of fonts).
 """
 
 from __future__ import annotations
@@ -15,7 +22,11 @@ import datetime as dt
 import hashlib
 import io
 import json
+import multiprocessing.util
+import os
 import re
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +49,54 @@ def _compiler(root: Path) -> typst.Compiler:
     return _COMPILERS[root]
 
 
+_MIRRORS: dict[Path, Path] = {}
+_MIRROR_PREFIX = "formgen-typst-"
+
+
+def _mirror(root: Path) -> Path:
+    """A directory of symbolic links to every file below ``root``, with an empty
+    ``.frames/`` beside them: one per template root and process, removed at its exit.
+    Leftovers of killed processes are removed on the way."""
+    if root in _MIRRORS:
+        return _MIRRORS[root]
+    tmp = Path(tempfile.gettempdir())
+    for old in tmp.glob(_MIRROR_PREFIX + "*"):
+        pid = old.name[len(_MIRROR_PREFIX) :].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    mirror = Path(tempfile.mkdtemp(prefix=f"{_MIRROR_PREFIX}{os.getpid()}-", dir=tmp))
+    multiprocessing.util.Finalize(None, shutil.rmtree, args=(mirror,),
+                                  kwargs={"ignore_errors": True}, exitpriority=0)  # fmt: skip
+    for src in root.resolve().rglob("*"):
+        if src.is_file() and not src.name.startswith("."):
+            link = mirror / src.relative_to(root.resolve())
+            link.parent.mkdir(parents=True, exist_ok=True)
+            link.symlink_to(src)
+    (mirror / ".frames").mkdir()
+    _MIRRORS[root] = mirror
+    return mirror
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+_FRAME_FIELDS = re.compile(r"^#let frame-fields = \(([^)]*)\)", re.M)
+
+
+def frame_fields(source: str) -> tuple[str, ...] | None:
+    """The fields a template's frame is drawn from (``#let frame-fields = ("a", "b")``),
+    or None for a template drawn in one layer."""
+    found = _FRAME_FIELDS.search(source)
+    return tuple(re.findall(r'"([^"]+)"', found.group(1))) if found else None
+
+
 class CompiledTypst:
     """A Typst template and the process's compiler for its root."""
 
@@ -46,20 +105,43 @@ class CompiledTypst:
             raise TemplateError(path.name, "找不到 Typst 模板")
         self.path = path
         self.root = root
-        self.compiler = _compiler(root)
+        self.fields = frame_fields(path.read_text(encoding="utf-8"))
+        self.frames: dict[str, str] = {}
+        self.compile_root = _mirror(root)  # one compiler for framed and plain templates
+        rel = path.resolve().relative_to(root.resolve()).as_posix()
+        self.input = f'#include "/{rel}"'.encode()
+        self.compiler = _compiler(self.compile_root)
 
-    def _compile(self, contexts: list[dict[str, Any]], stamp: dt.datetime | None) -> bytes:
-        data = json.dumps(contexts, ensure_ascii=False, default=str)
+    def _run(self, data: str, stamp: dt.datetime, mode: str = "") -> bytes:
         try:
             out = self.compiler.compile(
-                input=str(self.path), format="pdf", sys_inputs={"data": data},
-                timestamp=stamp or _EPOCH, root=str(self.root), pdf_tags=False,
+                input=self.input, format="pdf", sys_inputs={"data": data, "mode": mode},
+                timestamp=stamp, root=str(self.compile_root), pdf_tags=False,
             )  # fmt: skip
         except typst.TypstError as exc:
             raise TemplateError(self.path.name, f"排版失败：{exc.message}",
                                 hint="; ".join(exc.hints)) from None  # fmt: skip
         assert isinstance(out, bytes)
         return out
+
+    def _framed(self, ctx: dict[str, Any]) -> dict[str, Any]:
+        """The context with the path of its frame, laid out now if it is the first of its
+        kind in this process."""
+        assert self.fields is not None
+        shared = {k: ctx[k] for k in self.fields if k in ctx}
+        data = json.dumps([shared], ensure_ascii=False, default=str, sort_keys=True)
+        path = self.frames.get(data)
+        if path is None:
+            name = hashlib.sha256(f"{self.path.name} {data}".encode()).hexdigest()[:24]
+            path = f"/.frames/{name}.pdf"
+            (self.compile_root / path[1:]).write_bytes(self._run(data, _EPOCH, "frame"))
+            self.frames[data] = path
+        return {**ctx, "frame": path}
+
+    def _compile(self, contexts: list[dict[str, Any]], stamp: dt.datetime | None) -> bytes:
+        if self.fields is not None:
+            contexts = [self._framed(c) for c in contexts]
+        return self._run(json.dumps(contexts, ensure_ascii=False, default=str), stamp or _EPOCH)
 
     def render(self, context: dict[str, Any], stamp: dt.datetime | None = None) -> bytes:
         """One document's context -> PDF bytes (the same bytes for the same input)."""
