@@ -107,6 +107,7 @@ class CompiledTypst:
         self.root = root
         self.fields = frame_fields(path.read_text(encoding="utf-8"))
         self.frames: dict[str, str] = {}
+        self._last: tuple[dict[str, Any], str] | None = None
         self.compile_root = _mirror(root)  # one compiler for framed and plain templates
         rel = path.resolve().relative_to(root.resolve()).as_posix()
         self.input = f'#include "/{rel}"'.encode()
@@ -126,9 +127,12 @@ class CompiledTypst:
 
     def _framed(self, ctx: dict[str, Any]) -> dict[str, Any]:
         """The context with the path of its frame, laid out now if it is the first of its
-        kind in this process."""
+        kind in this process. (Documents of a run mostly share one frame: compared with
+        the last one first, a dict comparison, before any key is made.)"""
         assert self.fields is not None
         shared = {k: ctx[k] for k in self.fields if k in ctx}
+        if self._last is not None and self._last[0] == shared:
+            return {**ctx, "frame": self._last[1]}
         data = json.dumps([shared], ensure_ascii=False, default=str, sort_keys=True)
         path = self.frames.get(data)
         if path is None:
@@ -136,6 +140,7 @@ class CompiledTypst:
             path = f"/.frames/{name}.pdf"
             (self.compile_root / path[1:]).write_bytes(self._run(data, _EPOCH, "frame"))
             self.frames[data] = path
+        self._last = (shared, path)
         return {**ctx, "frame": path}
 
     def _compile(self, contexts: list[dict[str, Any]], stamp: dt.datetime | None) -> bytes:
