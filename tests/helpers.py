@@ -39,10 +39,11 @@ def pdf_pages(path: Path) -> list[str]:
 
 
 def pdf_fonts(path: Path) -> dict[str, bool]:
-    """BaseFont name -> whether the font program is embedded."""
+    """BaseFont name -> whether the font program is embedded; fonts of the page and of
+    the forms it draws (a two-layer form's frame is one)."""
     fonts: dict[str, bool] = {}
-    for page in PdfReader(str(path)).pages:
-        res = page["/Resources"].get_object()
+
+    def walk(res: Any, seen: set[int]) -> None:
         for ref in res.get("/Font", {}).values():
             font = ref.get_object()
             for f in [font, *[d.get_object() for d in font.get("/DescendantFonts", [])]]:
@@ -52,6 +53,14 @@ def pdf_fonts(path: Path) -> dict[str, bool]:
                     fonts[str(f["/BaseFont"])] = any(
                         k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3")
                     )
+        for ref in res.get("/XObject", {}).values():
+            xobj = ref.get_object()
+            if id(xobj) not in seen and "/Resources" in xobj:
+                seen.add(id(xobj))
+                walk(xobj["/Resources"].get_object(), seen)
+
+    for page in PdfReader(str(path)).pages:
+        walk(page["/Resources"].get_object(), set())
     return fonts
 
 
