@@ -66,9 +66,7 @@ class Renderers:
                 self._docx[key] = CompiledDocx(form.template("docx", self.template_dir, key[1]))
             return self._docx[key].render(ctx, qr_png(no) if no else None)
         if fmt == "pdf":
-            if key not in self._typst:
-                self._typst[key] = CompiledTypst(*self._typ_path(form))
-            return self._typst[key].render(self._with_qr(ctx), stamp)
+            return self._typst_for(form, ctx).render(self._with_qr(ctx), stamp)
         if fmt == "xlsx":
             if form.id not in self._xlsx:
                 self._xlsx[form.id] = CompiledXlsx(
@@ -94,10 +92,14 @@ class Renderers:
     ) -> list[bytes] | None:
         """Several PDFs laid out in one compilation (see CompiledTypst); ``ids`` (hashes of
         each document's inputs) become the PDFs' file identifiers."""
-        key = (form.id, self._variant(contexts[0]))
+        typ = self._typst_for(form, contexts[0])
+        return typ.render_many([self._with_qr(c) for c in contexts], stamp, ids)
+
+    def _typst_for(self, form: FormSpec, ctx: Context) -> CompiledTypst:
+        key = (form.id, self._variant(ctx))
         if key not in self._typst:
             self._typst[key] = CompiledTypst(*self._typ_path(form))
-        return self._typst[key].render_many([self._with_qr(c) for c in contexts], stamp, ids)
+        return self._typst[key]
 
     def fingerprint(self, form: FormSpec, fmt: str, ctx: Context) -> str:
         """A hash of everything besides the context that shapes the document's bytes."""

@@ -5,8 +5,8 @@ untagged: these are forms to print and sign, and the structure tree cost 5 % of 
 layout time (measured on a5). ``render`` lays
 out one document. ``render_many`` lays out several documents in one compilation — the
 labels, notes and fonts they share are then shaped once, two to three times faster per
-document — and cuts the result into one PDF per document with PDFium, at the bookmarks
-the templates set where each document begins.
+document — and cuts the result into one PDF per document at the bookmarks the
+templates set where each document begins (pdfsplit; PDFium when that cannot).
 
 A template that declares ``#let frame-fields = (...)`` is drawn in two layers (formgen.typ,
 ``framed-docs``): its frame — what documents agreeing on those fields share — is laid out
@@ -34,6 +34,7 @@ import pypdfium2 as pdfium
 import typst
 
 from ..errors import TemplateError
+from .pdfsplit import split_documents
 
 _EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
@@ -162,14 +163,18 @@ class CompiledTypst:
         match the input (the caller then renders them one by one). ``ids``: a hex string
         per document (a hash of its inputs) for the PDF's file identifier; without one,
         the identifier is a hash of the PDF's bytes."""
-        pdf = pdfium.PdfDocument(self._compile(contexts, stamp))
+        data = self._compile(contexts, stamp)
+        keys = ids or [""] * len(contexts)
+        docs = split_documents(data, len(contexts), keys)
+        if docs is not None:
+            return docs
+        pdf = pdfium.PdfDocument(data)  # not laid out as pdfsplit expects: PDFium cuts
         try:
             starts = [b.get_dest().get_index() for b in pdf.get_toc()
                       if b.get_title().startswith("formgen-doc-")]  # fmt: skip
             if len(starts) != len(contexts) or starts != sorted(starts) or starts[0] != 0:
                 return None
             ends = [*starts[1:], len(pdf)]
-            keys = ids or [""] * len(contexts)
             return [_extract(pdf, list(range(a, b)), stamp or _EPOCH, key)
                     for a, b, key in zip(starts, ends, keys, strict=True)]  # fmt: skip
         finally:

@@ -1,0 +1,67 @@
+"""Cutting a Typst PDF of several documents into one PDF each (generator/render/pdfsplit):
+the same pages and text as PDFium's cut, a well-formed file, None for anything else."""
+
+from __future__ import annotations
+
+import io
+
+import pypdfium2 as pdfium
+from pypdf import PdfReader
+
+from generator.batch import Renderers
+from generator.context import Scope
+from generator.forms import FORMS
+from generator.period import Period
+from generator.render.pdfsplit import split_documents
+
+from .helpers import pdf_bytes_text
+
+
+def _batch(ledger, opts, form: str, scopes: list[Scope]) -> tuple[bytes, list[dict]]:
+    r = Renderers()
+    ctxs = [r._with_qr(FORMS[form].build(ledger, s, opts)) for s in scopes]
+    typ = r._typst_for(FORMS[form], ctxs[0])
+    return typ._compile(ctxs, None), ctxs
+
+
+def _pdfium_pages(data: bytes) -> list[str]:
+    doc = pdfium.PdfDocument(io.BytesIO(data))
+    try:
+        return [doc[i].get_textpage().get_text_range() for i in range(len(doc))]
+    finally:
+        doc.close()
+
+
+def test_each_document_gets_its_own_pages_and_text(ledger, opts):
+    members = ["0001", "0002", "0003", "0004", "0005"]
+    data, ctxs = _batch(ledger, opts, "a5",
+                        [Scope(period=Period(2026), member_id=m) for m in members])  # fmt: skip
+    whole = _pdfium_pages(data)
+    docs = split_documents(data, len(ctxs), ["0123456789abcdef" * 2] + [""] * 4)
+    assert docs is not None and len(docs) == 5
+    for i, (doc, ctx) in enumerate(zip(docs, ctxs, strict=True)):
+        pages = _pdfium_pages(doc)
+        assert pages == [whole[i]]  # the same text as in the whole batch
+        assert ctx["name"] in pdf_bytes_text(doc)
+        reader = PdfReader(io.BytesIO(doc), strict=True)  # a well-formed file
+        assert len(reader.pages) == 1
+        assert "/Outlines" not in reader.trailer["/Root"]  # the batch's bookmarks stay behind
+    assert b"/ID[<0123456789ABCDEF0123456789ABCDEF>" in docs[0]
+    assert split_documents(data, 5, [""] * 5) == split_documents(data, 5, [""] * 5)
+
+
+def test_documents_of_several_pages_keep_all_of_them(ledger, opts):
+    scopes = [Scope(period=Period(2026), unit=u) for u in ledger.units]
+    data, ctxs = _batch(ledger, opts, "a2", scopes)
+    docs = split_documents(data, len(ctxs), [""] * len(ctxs))
+    assert docs is not None
+    assert sum(len(_pdfium_pages(d)) for d in docs) == len(_pdfium_pages(data))
+    assert [_pdfium_pages(d) for d in docs] != [[]] * len(docs)
+
+
+def test_anything_else_is_left_to_pdfium(ledger, opts):
+    data, _ = _batch(ledger, opts, "a5", [Scope(period=Period(2026), member_id="0001")] * 2)
+    assert split_documents(data, 3, [""] * 3) is None  # bookmarks do not match the count
+    assert split_documents(data[:-200], 2, [""] * 2) is None  # no cross-reference table
+    assert split_documents(data.replace(b"/Type/Pages", b"/Type/ObjStm", 1), 2, [""] * 2) is None
+    assert split_documents(b"%PDF-1.7\n", 1, [""]) is None
