@@ -128,8 +128,10 @@ def _split(pdf: _Pdf, count: int, keys: list[str]) -> list[bytes]:
                 target = pdf.refs(target)[0]
             starts[int(doc.group(1))] = index[target]
     order = [starts.get(i, -1) for i in range(count)]
-    if len(starts) != count or order != sorted(order) or order[0] != 0:
-        raise _Unexpected
+    if len(starts) != count or order[0] != 0 or any(b <= a for a, b in itertools.pairwise(order)):
+        raise _Unexpected  # every document starts on a page of its own, in order
+    if info is not None and pdf.refs(info):
+        raise _Unexpected  # the information dictionary is copied as it is
     lang = re.search(rb"/Lang\s*(\([^)]*\))", pdf.dict_part(root)[0])
     ends = [*order[1:], len(kids)]
     return [
