@@ -72,7 +72,10 @@ def _mirror(root: Path) -> Path:
         if src.is_file() and not src.name.startswith("."):
             link = mirror / src.relative_to(root.resolve())
             link.parent.mkdir(parents=True, exist_ok=True)
-            link.symlink_to(src)
+            try:
+                link.symlink_to(src)
+            except OSError:  # a file system without symbolic links: a copy will do
+                shutil.copyfile(src, link)
     (mirror / ".frames").mkdir()
     _MIRRORS[root] = mirror
     return mirror
