@@ -13,9 +13,11 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .errors import Issue, UserError
 from .schema import SHEET_BY_KEY, SHEET_BY_NAME, SHEETS, canon_header
@@ -38,7 +40,7 @@ class RawLedger:
     """Every sheet found, by sheet name, plus problems met while reading."""
 
     source: str
-    sheets: dict[str, RawSheet]
+    sheets: Mapping[str, RawSheet]
     issues: list[Issue] = field(default_factory=list)
 
 
@@ -100,25 +102,54 @@ def _load_xlsx(p: Path) -> RawLedger:
         raise UserError(
             f"无法打开工作簿「{p}」：{exc}", "请确认文件是 Excel/WPS 保存的 .xlsx。"
         ) from None
-    ledger = RawLedger(source=str(p), sheets={})
-    formulas = _formulas(p)
-    try:
-        for title in wb.sheet_names:
-            name = canon_header(title)
-            if name not in SHEET_BY_NAME:
-                continue
-            sheet = wb.get_sheet_by_name(title)
+    return RawLedger(source=str(p), sheets=_XlsxSheets(p, wb))
+
+
+class _XlsxSheets(Mapping[str, RawSheet]):
+    """The workbook's known sheets, parsed one after another on a background thread in
+    the validator's order (calamine parses without holding the GIL), each made a RawSheet
+    when first asked for: the validator converts one sheet while the next is parsed
+    (10,000-member ledger: load and validate 3.3 -> ~2.4 s)."""
+
+    def __init__(self, p: Path, wb: Any) -> None:
+        self.path = p
+        order = {s.name: i for i, s in enumerate(SHEETS)}
+        titles = {canon_header(t): t for t in wb.sheet_names}  # of two alike, the last
+        known = sorted((n for n in titles if n in order), key=order.__getitem__)
+        self.titles = {n: titles[n] for n in known}
+        parser = ThreadPoolExecutor(1, thread_name_prefix="formgen-xlsx")
+        self.parsed: dict[str, Future[Any]] = {
+            n: parser.submit(wb.get_sheet_by_name, t) for n, t in self.titles.items()
+        }
+        parser.submit(wb.close)
+        parser.shutdown(wait=False)  # the queued sheets still parse; the thread then ends
+        self.formulas = _formulas(p)  # meanwhile, on this thread
+        self.done: dict[str, RawSheet] = {}
+
+    def __getitem__(self, name: str) -> RawSheet:
+        if name not in self.done:
+            if name not in self.parsed:
+                raise KeyError(name)
+            sheet = self.parsed[name].result()
             grid: list[list[Cell]] = [list(r) for r in sheet.to_python(skip_empty_area=False)]
-            for (r, c), text in formulas.get(title, {}).items():
+            for (r, c), text in self.formulas.get(self.titles[name], {}).items():
                 while len(grid) <= r:
                     grid.append([])
                 row = grid[r]
                 row.extend([None] * (c + 1 - len(row)))
                 row[c] = text
-            ledger.sheets[name] = _sheet_from_rows(p.name, name, iter(grid))
-    finally:
-        wb.close()
-    return ledger
+            self.done[name] = _sheet_from_rows(self.path.name, name, iter(grid))
+            del self.parsed[name]
+        return self.done[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.titles
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.titles)
+
+    def __len__(self) -> int:
+        return len(self.titles)
 
 
 _F_CELL = re.compile(r'<c r="([A-Z]+)(\d+)"[^>]*?>\s*<f(?:\s[^>]*)?>([^<]*)</f>', re.S)
@@ -169,7 +200,8 @@ def _decode(data: bytes) -> str:
 
 
 def _load_csv_dir(d: Path, only: Path | None = None) -> RawLedger:
-    ledger = RawLedger(source=str(only or d), sheets={})
+    sheets: dict[str, RawSheet] = {}
+    ledger = RawLedger(source=str(only or d), sheets=sheets)
     files = [only] if only else sorted(d.glob("*.csv"))
     for f in files:
         name = canon_header(f.stem)
@@ -177,7 +209,7 @@ def _load_csv_dir(d: Path, only: Path | None = None) -> RawLedger:
             continue
         text = _decode(f.read_bytes())
         rows = (list(r) for r in csv.reader(io.StringIO(text)))
-        ledger.sheets[name] = _sheet_from_rows(f.name, name, rows)  # type: ignore[arg-type]
+        sheets[name] = _sheet_from_rows(f.name, name, rows)  # type: ignore[arg-type]
     if not ledger.sheets:
         names = "、".join(s.name for s in SHEETS)
         raise UserError(f"文件夹「{d}」中没有可识别的 CSV 台账。", f"文件名应为工作表名：{names}")
@@ -191,7 +223,8 @@ def _load_json(p: Path) -> RawLedger:
         raise UserError(f"无法读取 JSON 台账「{p}」：{exc}") from None
     if not isinstance(data, dict):
         raise UserError(f"JSON 台账「{p}」应是以工作表名为键的对象。")
-    ledger = RawLedger(source=str(p), sheets={})
+    sheets: dict[str, RawSheet] = {}
+    ledger = RawLedger(source=str(p), sheets=sheets)
     for key, records in data.items():
         name = canon_header(key)
         sheet = SHEET_BY_NAME.get(name) or SHEET_BY_KEY.get(key)
@@ -208,5 +241,5 @@ def _load_json(p: Path) -> RawLedger:
             if isinstance(rec, dict):
                 canon = {canon_header(str(k)): v for k, v in rec.items()}
                 raw.rows.append((i, [canon.get(h) for h in headers]))
-        ledger.sheets[sheet.name] = raw
+        sheets[sheet.name] = raw
     return ledger

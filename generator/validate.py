@@ -183,16 +183,16 @@ def validate(raw: RawLedger, profile: Profile) -> tuple[Ledger, list[Issue]]:
     ledger = Ledger(source=raw.source)
     empty = RawSheet(file=_basename(raw.source), name="", headers=[])
     sheets: dict[str, RawSheet] = {}
-    for s in SHEETS:
+    rows: dict[str, list[tuple[int, Row]]] = {}
+    for s in SHEETS:  # one sheet after another: an .xlsx parses the next one meanwhile
         if s.name in raw.sheets:
             sheets[s.key] = raw.sheets[s.name]
+            rows[s.key] = _rows(sheets[s.key], s, profile, out)
         else:
             sheets[s.key] = RawSheet(file=empty.file, name=s.name, headers=[])
+            rows[s.key] = []
             if s.name in REQUIRED_SHEETS:
                 out.add(s.name, None, "", None, "缺少工作表", file=empty.file)
-    rows = {
-        s.key: _rows(sheets[s.key], s, profile, out) if s.name in raw.sheets else [] for s in SHEETS
-    }
 
     units_raw = sheets["units"]
     for _, r in _unique(rows["units"], lambda r: r["name"], units_raw, "单位名称", out):

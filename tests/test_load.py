@@ -84,3 +84,16 @@ def test_missing_file_and_wrong_format_are_usage_errors(tmp_path):
     (tmp_path / "x.txt").write_text("x")
     with pytest.raises(UserError, match="不支持的台账格式"):
         load(tmp_path / "x.txt")
+
+
+def test_sheets_in_any_order_with_others_among_them_read_the_same(tmp_path, profile):
+    """The .xlsx sheets are parsed on a background thread in the validator's order, not
+    the workbook's: a clerk's reordered workbook with an extra sheet reads the same."""
+    rows = ledger_rows()
+    usual = validate(load(write_ledger(tmp_path / "usual.xlsx", rows)), profile)[0]
+    shuffled = {"备注": [["随手记的"], ["不是台账"]], **dict(reversed(list(rows.items())))}
+    raw = load(write_ledger(tmp_path / "shuffled.xlsx", shuffled))
+    assert list(raw.sheets) == list(rows)  # known sheets only, in the schema's order
+    other = validate(raw, profile)[0]
+    assert other.members == usual.members and other.pledges == usual.pledges
+    assert other.units == usual.units and other.evaluations == usual.evaluations
