@@ -121,3 +121,18 @@ def test_a3_pledge_date_sits_on_its_line_above_the_signature(ledger, opts):
     assert 7 * mm < date[1] - signer[1] < 10 * mm  # one line box (8.7 mm) apart
     first, pledge = _box(page, "我承诺："), _box(page, "1.协调解决")  # frame, fill
     assert 0 < first[1] - pledge[3] < 4 * mm  # the first item right under 我承诺
+
+
+def test_a_frame_using_a_field_it_does_not_list_is_an_error_naming_frame_fields(tmp_path):
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    mine = tmp_path / "mine"
+    shutil.copytree(TEMPLATES / "forms", mine)
+    a5 = mine / "a5.typ"
+    a5.write_text(a5.read_text("utf-8").replace('"title", "notes",', '"title",'), "utf-8")
+    result = CliRunner().invoke(main, ["templates", "check", "--dir", str(mine)])
+    assert result.exit_code == 1
+    assert "a5.typ" in result.output and 'key "notes"' in result.output
+    assert "frame-fields" in result.output and "title、signers" in result.output

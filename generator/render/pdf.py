@@ -124,8 +124,14 @@ class CompiledTypst:
                 timestamp=stamp, root=str(self.compile_root), pdf_tags=False,
             )  # fmt: skip
         except typst.TypstError as exc:
+            hints = list(exc.hints)
+            if mode == "frame" and self.fields is not None:
+                hints.append(
+                    f"表格底图（frame）只能用 frame-fields 列出的字段："
+                    f"{'、'.join(self.fields)}；要用别的字段，请把它加进 frame-fields"
+                )
             raise TemplateError(self.path.name, f"排版失败：{exc.message}",
-                                hint="; ".join(exc.hints)) from None  # fmt: skip
+                                hint="; ".join(hints)) from None  # fmt: skip
         assert isinstance(out, bytes)
         return out
 
