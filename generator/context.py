@@ -337,13 +337,13 @@ def _blocks(
     }  # fmt: skip
 
 
-def _signers() -> dict[str, dict[str, str]]:
-    """Each block's signer line and its seal line where that is the same on every sheet
-    (the committee's names the compound's committee): what the PDF frame may print."""
-    return {
-        key: {"signer": signer, "seal": "" if "{" in seal else seal}
-        for key, (_label, signer, seal) in SIGNERS.items()
-    }
+# Each block's signer line and its seal line where that is the same on every sheet (the
+# committee's names the compound's committee): what the PDF frame may print. One dict for
+# every a5 context (contexts are never changed after they are built).
+SIGNER_LINES: dict[str, dict[str, str]] = {
+    key: {"signer": signer, "seal": "" if "{" in seal else seal}
+    for key, (_label, signer, seal) in SIGNERS.items()
+}
 
 
 def a5(ledger: Ledger, scope: Scope, opts: Options) -> Context:
@@ -366,7 +366,7 @@ def a5(ledger: Ledger, scope: Scope, opts: Options) -> Context:
         activity=activity,
         duty_heading="履职情况评价" + (f"：{ev.duty_text}" if ev and ev.duty_text else ""),
         blocks=_blocks(opts, cmp, ev.grades if ev else {}, ev.comments if ev else {}),
-        signers=_signers(), doc_no=_number(opts, year, "a5", m.id), year=year,
+        signers=SIGNER_LINES, doc_no=_number(opts, year, "a5", m.id), year=year,
     )  # fmt: skip
     return ctx
 
@@ -393,7 +393,7 @@ def a5_blank(opts: Options) -> Context:
     )
     ctx.update(
         head_right=f"时间：{DATE_BLANK}", name="", job="", address="", posts="", activity="",
-        duty_heading="履职情况评价", blocks=_blocks(opts, None, {}, {}), signers=_signers(),
+        duty_heading="履职情况评价", blocks=_blocks(opts, None, {}, {}), signers=SIGNER_LINES,
         doc_no="", year="",
     )  # fmt: skip
     return ctx

@@ -34,7 +34,7 @@ import pypdfium2 as pdfium
 import typst
 
 from ..errors import TemplateError
-from .pdfsplit import split_documents
+from .pdfsplit import file_id, split_documents
 
 _EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
@@ -83,11 +83,11 @@ def _mirror(root: Path) -> Path:
 
 def _alive(pid: int) -> bool:
     try:
-        os.kill(pid, 0)
+        os.kill(pid, 0)  # raises PermissionError for another user's live process
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
+        pass
     return True
 
 
@@ -219,10 +219,6 @@ def _extract(src: pdfium.PdfDocument, pages: list[int], stamp: dt.datetime, key:
     )
     ids = _FILE_ID.search(data, max(0, len(data) - 4096))
     if ids:
-        if key:
-            digest = key[:32].upper().encode()
-        else:
-            blank = data[: ids.start()] + data[ids.end() :]
-            digest = hashlib.md5(blank, usedforsecurity=False).hexdigest().upper().encode()
+        digest = file_id(key, data[: ids.start()] + data[ids.end() :])
         data = data[: ids.start()] + b"/ID[<" + digest + b"><" + digest + b">]" + data[ids.end() :]
     return data

@@ -84,12 +84,6 @@ class _Pdf:
             self._refs[num] = [int(r) for r in _REF.findall(self.dict_part(num)[0])]
         return self._refs[num]
 
-    def ref_of(self, num: int, key: bytes) -> int:
-        found = re.search(re.escape(key) + rb"\s*(\d+) 0 R", self.dict_part(num)[0])
-        if not found:
-            raise _Unexpected
-        return int(found.group(1))
-
 
 def split_documents(data: bytes, count: int, keys: list[str]) -> list[bytes] | None:
     """A Typst PDF of ``count`` documents -> one PDF each (``keys``: a hex string per
@@ -102,11 +96,11 @@ def split_documents(data: bytes, count: int, keys: list[str]) -> list[bytes] | N
 
 
 def _split(pdf: _Pdf, count: int, keys: list[str]) -> list[bytes]:
-    root = _ref_in(pdf.trailer, b"/Root")
-    info = _ref_in(pdf.trailer, b"/Info")
-    if root is None:
+    root = _ref(pdf.trailer, b"/Root")
+    info = _ref(pdf.trailer, b"/Info")
+    tree = _ref(pdf.dict_part(root)[0], b"/Pages") if root is not None else None
+    if root is None or tree is None:
         raise _Unexpected
-    tree = pdf.ref_of(root, b"/Pages")
     kids_at = pdf.dict_part(tree)[0]
     kids_list = re.search(rb"/Kids\s*\[([^\]]*)\]", kids_at)
     if not kids_list:
@@ -140,9 +134,18 @@ def _split(pdf: _Pdf, count: int, keys: list[str]) -> list[bytes]:
     ]
 
 
-def _ref_in(trailer: bytes, key: bytes) -> int | None:
-    found = re.search(re.escape(key) + rb"\s*(\d+) 0 R", trailer)
+def _ref(text: bytes, key: bytes) -> int | None:
+    """The object number ``key`` refers to in a dictionary's text (``/Root 12 0 R``)."""
+    found = re.search(re.escape(key) + rb"\s*(\d+) 0 R", text)
     return int(found.group(1)) if found else None
+
+
+def file_id(key: str, body: bytes) -> bytes:
+    """A PDF file identifier: the first 32 hex digits of ``key`` (a hash of the
+    document's inputs), or without one an MD5 of ``body``."""
+    if key:
+        return key[:32].upper().encode()
+    return hashlib.md5(body, usedforsecurity=False).hexdigest().upper().encode()
 
 
 def _document(
@@ -186,10 +189,7 @@ def _document(
             xref.append(b"%010d 65535 f\r\n" % next_free[num])
     info_ref = b"/Info %d 0 R" % info if info is not None else b""
     body = b"".join(out)
-    if key:
-        ident = key[:32].upper().encode()
-    else:
-        ident = hashlib.md5(body, usedforsecurity=False).hexdigest().upper().encode()
+    ident = file_id(key, body)
     trailer = b"trailer\n<</Size %d/Root %d 0 R%s/ID[<%s><%s>]>>\nstartxref\n%d\n%%%%EOF\n" % (
         size, root, info_ref, ident, ident, pos,
     )  # fmt: skip
