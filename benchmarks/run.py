@@ -19,13 +19,13 @@ import threading
 import time
 from pathlib import Path
 
-from generator.batch import CHUNK, Renderers
-from generator.context import Options, Scope
-from generator.forms import FORMS
-from generator.period import Period
-from generator.pipeline import read_ledger, stamp_of
-from generator.profile import load_profile
-from generator.sample import generate, write_xlsx
+from generator.forms.context import Options, Scope
+from generator.forms.registry import FORMS
+from generator.ledger.sample import generate, write_xlsx
+from generator.policy.period import Period
+from generator.policy.profile import load_profile
+from generator.run.batch import CHUNK, Renderers
+from generator.run.pipeline import read_ledger, stamp_of
 
 WORK = Path(__file__).resolve().parent / "_work"
 SIZES = (1000, 10000)

@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from generator.context import Options
-from generator.forms import select
-from generator.period import Period
-from generator.pipeline import export, read_ledger
-from generator.profile import load_profile
-from generator.sample import write_xlsx
-from generator.schema import SHEETS
+from generator.forms.context import Options
+from generator.forms.registry import select
+from generator.ledger.sample import write_xlsx
+from generator.ledger.schema import SHEETS
+from generator.policy.period import Period
+from generator.policy.profile import load_profile
+from generator.run.pipeline import export, read_ledger
 
 H = {s.name: [c.header for c in s.columns] for s in SHEETS}
 TODAY = dt.date(2026, 3, 1)

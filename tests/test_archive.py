@@ -13,10 +13,9 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image, ImageDraw, ImageFilter
 
-from generator.cli import main
-from generator.sample import generate, write_xlsx
-
-from .helpers import manifest
+from generator.app.cli import main
+from generator.ledger.sample import generate, write_xlsx
+from tests.helpers import manifest
 
 
 def scan(pdf_path, rng: random.Random, damage: bool = False) -> Image.Image:
@@ -161,8 +160,8 @@ def test_scans_are_filed_to_the_right_member(tmp_path):
 
 
 def test_an_interrupted_ingest_is_completed_by_a_rerun(tmp_path, monkeypatch):
-    from generator.archive import ingest, verify
-    from generator.registry import Registry
+    from generator.archive.scans import ingest, verify
+    from generator.io.registry import Registry
 
     rng = random.Random(9)
     entries, out, archive = exported_a5(tmp_path, 6)

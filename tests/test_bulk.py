@@ -8,13 +8,12 @@ import zipfile
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from generator import forms as forms_mod
-from generator.cli import main
-from generator.forms import FORMS
-from generator.period import Period
-from generator.pipeline import export
-
-from .helpers import manifest
+from generator.app.cli import main
+from generator.forms import registry as forms_mod
+from generator.forms.registry import FORMS
+from generator.policy.period import Period
+from generator.run.pipeline import export
+from tests.helpers import manifest
 
 
 def test_one_bad_record_is_reported_and_the_others_finish(tmp_path, ledger, opts):

@@ -8,9 +8,8 @@ import openpyxl
 from click.testing import CliRunner
 from docx import Document
 
-from generator.cli import main
-
-from .helpers import docx_paragraphs, manifest, pdf_pages, squash
+from generator.app.cli import main
+from tests.helpers import docx_paragraphs, manifest, pdf_pages, squash
 
 
 def _rows(path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import openpyxl
 
-from .helpers import docx_cells, find, pdf_pages, squash
+from tests.helpers import docx_cells, find, pdf_pages, squash
 
 FORMULA = "=1+1 医疗保健"
 MARKUP = '@SUM(A1) <b>&"x"'

@@ -8,8 +8,7 @@ import re
 import openpyxl
 
 from generator.render.docx import QR_DESCR
-
-from .helpers import (
+from tests.helpers import (
     docx_cells,
     docx_paragraphs,
     docx_xml,

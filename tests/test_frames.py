@@ -13,14 +13,13 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 
-from generator.batch import Renderers
-from generator.context import Scope
-from generator.forms import FORMS, TEMPLATES
-from generator.period import Period
+from generator.forms.context import Scope
+from generator.forms.registry import FORMS, TEMPLATES
+from generator.policy.period import Period
 from generator.render import pdf as pdf_mod
 from generator.render.pdf import CompiledTypst, frame_fields
-
-from .helpers import pdf_bytes_text, pdf_fonts, squash
+from generator.run.batch import Renderers
+from tests.helpers import pdf_bytes_text, pdf_fonts, squash
 
 
 def test_frame_fields_are_read_from_the_template():
@@ -126,7 +125,7 @@ def test_a3_pledge_date_sits_on_its_line_above_the_signature(ledger, opts):
 def test_a_frame_using_a_field_it_does_not_list_is_an_error_naming_frame_fields(tmp_path):
     from click.testing import CliRunner
 
-    from generator.cli import main
+    from generator.app.cli import main
 
     mine = tmp_path / "mine"
     shutil.copytree(TEMPLATES / "forms", mine)

@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 
 from generator.errors import UserError
-from generator.load import load
-from generator.validate import validate
-
-from .conftest import ledger_rows, write_ledger
+from generator.ledger.load import load
+from generator.ledger.validate import validate
+from tests.conftest import ledger_rows, write_ledger
 
 
 def _cell(v: object) -> object:

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from generator import normalize as nz
+from generator.ledger import normalize as nz
 
 D = dt.date(2023, 2, 1)
 

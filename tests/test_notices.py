@@ -7,11 +7,10 @@ import datetime as dt
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from generator.cli import main
-from generator.privacy import mask_door, mask_phone
-
-from .conftest import ledger_rows, write_ledger
-from .helpers import docx_cells, docx_paragraphs, find, manifest, pdf_pages, squash
+from generator.app.cli import main
+from generator.policy.privacy import mask_door, mask_phone
+from tests.conftest import ledger_rows, write_ledger
+from tests.helpers import docx_cells, docx_paragraphs, find, manifest, pdf_pages, squash
 
 
 def notice(*args: str):

@@ -8,13 +8,12 @@ import io
 import pypdfium2 as pdfium
 from pypdf import PdfReader
 
-from generator.batch import Renderers
-from generator.context import Scope
-from generator.forms import FORMS
-from generator.period import Period
+from generator.forms.context import Scope
+from generator.forms.registry import FORMS
+from generator.policy.period import Period
 from generator.render.pdfsplit import split_documents
-
-from .helpers import pdf_bytes_text
+from generator.run.batch import Renderers
+from tests.helpers import pdf_bytes_text
 
 
 def _batch(ledger, opts, form: str, scopes: list[Scope]) -> tuple[bytes, list[dict]]:

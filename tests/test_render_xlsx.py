@@ -7,7 +7,7 @@ import io
 import openpyxl
 import pytest
 
-from generator.forms import FORMS
+from generator.forms.registry import FORMS
 from generator.render.xlsx import CompiledXlsx, layout_workbook
 
 

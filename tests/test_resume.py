@@ -12,7 +12,7 @@ import time
 import zipfile
 from pathlib import Path
 
-from generator.sample import generate, write_xlsx
+from generator.ledger.sample import generate, write_xlsx
 
 EXE = str(Path(sys.executable).parent / "formgen")
 

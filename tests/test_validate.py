@@ -6,11 +6,10 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from generator.cli import main
-from generator.load import load
-from generator.validate import validate
-
-from .conftest import ledger_rows, write_ledger
+from generator.app.cli import main
+from generator.ledger.load import load
+from generator.ledger.validate import validate
+from tests.conftest import ledger_rows, write_ledger
 
 M = [
     "",

@@ -16,8 +16,8 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from ..errors import TemplateError
-from . import ziputil
+from generator.errors import TemplateError
+from generator.render import ziputil
 
 _TEMPLATED = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
 _BR = '</w:t><w:br/><w:t xml:space="preserve">'

@@ -33,8 +33,8 @@ from typing import Any
 import pypdfium2 as pdfium
 import typst
 
-from ..errors import TemplateError
-from .pdfsplit import file_id, split_documents
+from generator.errors import TemplateError
+from generator.render.pdfsplit import file_id, split_documents
 
 _EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 

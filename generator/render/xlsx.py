@@ -20,7 +20,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import ziputil
+from generator.render import ziputil
 
 FANG, TITLE, HEI = "仿宋_GB2312", "方正小标宋简体", "黑体"
 _THIN = Side(style="thin", color="000000")

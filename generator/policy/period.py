@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from .errors import UserError
+from generator.errors import UserError
 
 _Q_CN = "一二三四"
 

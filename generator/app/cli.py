@@ -17,15 +17,19 @@ from typing import Any
 
 import click
 
-from . import normalize
-from .context import NoticeOptions, Options, Scope
-from .due import deadlines, due_on
-from .errors import FormgenError, UserError
-from .forms import FORMS, MEMBER_YEAR, UNIT_PERIOD, FormSpec, select
-from .initbook import blank_workbook
-from .model import Ledger
-from .period import Period
-from .pipeline import (
+from generator.errors import FormgenError, UserError
+from generator.forms.context import NoticeOptions, Options, Scope
+from generator.forms.registry import FORMS, MEMBER_YEAR, UNIT_PERIOD, FormSpec, select
+from generator.io.registry import Registry
+from generator.io.write import atomic_write
+from generator.ledger import normalize
+from generator.ledger.initbook import blank_workbook
+from generator.ledger.model import Ledger
+from generator.ledger.validate import quota_warnings
+from generator.policy.due import deadlines, due_on
+from generator.policy.period import Period
+from generator.policy.profile import DEFAULT_PROFILE, load_profile
+from generator.run.pipeline import (
     Report,
     check_templates,
     default_jobs,
@@ -37,13 +41,9 @@ from .pipeline import (
     render_one,
     zip_outputs,
 )
-from .plan import Filters, plan, safe_name
-from .profile import DEFAULT_PROFILE, load_profile
-from .registry import Registry
-from .validate import quota_warnings
-from .write import atomic_write
+from generator.run.plan import Filters, plan, safe_name
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "ledger.xlsx"
 
 
@@ -596,7 +596,7 @@ def blank(form_id: str, formats: str | None, out: Path, profile: str) -> None:
 def demo(out: Path, ledger: Path, profile: str, date_: str | None) -> None:
     """示例：由 data/ledger.xlsx 生成全套表格到 output/。"""
     if not ledger.exists() and ledger == SAMPLE:
-        from .sample import generate, write_xlsx
+        from generator.ledger.sample import generate, write_xlsx
 
         write_xlsx(generate(), ledger)
     opts = _options(profile, date_)
@@ -672,7 +672,7 @@ def open_registry(archive: Path, db: str) -> Registry:
 @_archive_option
 def archive_ingest(scans: tuple[Path, ...], archive: Path, db: str) -> None:
     """扫描件（多页 PDF、JPEG/PNG/TIFF）逐页识别二维码，归档到对应党员干部名下。"""
-    from .archive import ingest
+    from generator.archive.scans import ingest
 
     registry = open_registry(archive, db)
     try:
@@ -742,7 +742,7 @@ def archive_status(
 @_archive_option
 def archive_verify(archive: Path, db: str) -> None:
     """重新计算每个归档文件的 SHA-256，报告缺失或被改动的文件；有问题时退出码为 1。"""
-    from .archive import verify
+    from generator.archive.scans import verify
 
     registry = open_registry(archive, db)
     try:
@@ -770,7 +770,7 @@ def archive_verify(archive: Path, db: str) -> None:
 @_archive_option
 def archive_package(year: int, keeper: str, out: Path | None, archive: Path, db: str) -> None:
     """每个保管单位一个 zip：签字件、DA/T 22-2015 目录（XLSX）和哈希清单。"""
-    from .archive import package
+    from generator.archive.scans import package
 
     registry = open_registry(archive, db)
     try:

@@ -14,10 +14,10 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from . import normalize as nz
-from .errors import Issue
-from .load import Cell, RawLedger, RawSheet
-from .model import (
+from generator.errors import Issue
+from generator.ledger import normalize as nz
+from generator.ledger.load import Cell, RawLedger, RawSheet
+from generator.ledger.model import (
     Activity,
     Community,
     Compound,
@@ -29,8 +29,7 @@ from .model import (
     Post,
     Unit,
 )
-from .profile import Profile
-from .schema import (
+from generator.ledger.schema import (
     CHOICE,
     CODE,
     DATE,
@@ -45,6 +44,7 @@ from .schema import (
     Column,
     Sheet,
 )
+from generator.policy.profile import Profile
 
 REQUIRED_SHEETS = ("单位", "社区", "小区", "党员干部")
 Row = dict[str, Any]

@@ -11,10 +11,10 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from .context import Scope
-from .forms import BUILDING, COMPOUND, MEMBER_YEAR, UNIT_PERIOD, FormSpec
-from .model import Ledger
-from .period import Period
+from generator.forms.context import Scope
+from generator.forms.registry import BUILDING, COMPOUND, MEMBER_YEAR, UNIT_PERIOD, FormSpec
+from generator.ledger.model import Ledger
+from generator.policy.period import Period
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
 MAX_NAME = 60

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import Issue, UserError
-from .schema import SHEET_BY_KEY, SHEET_BY_NAME, SHEETS, canon_header
+from generator.errors import Issue, UserError
+from generator.ledger.schema import SHEET_BY_KEY, SHEET_BY_NAME, SHEETS, canon_header
 
 Cell = str | int | float | bool | dt.date | dt.datetime | dt.time | dt.timedelta | None
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import yaml
 
-from .errors import UserError
+from generator.errors import UserError
 
-PROFILES_DIR = Path(__file__).resolve().parent.parent / "templates" / "profiles"
+PROFILES_DIR = Path(__file__).resolve().parents[2] / "templates" / "profiles"
 DEFAULT_PROFILE = "shiyan-2023"
 
 

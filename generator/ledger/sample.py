@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .schema import SHEETS
+from generator.ledger.schema import SHEETS
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏"

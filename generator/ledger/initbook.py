@@ -15,9 +15,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from .profile import Profile
-from .render.ziputil import rezip
-from .schema import CHOICE, DATE, EXAMPLE_MARK, NUMBER, PHONE, SHEETS, YEAR, YESNO
+from generator.ledger.schema import CHOICE, DATE, EXAMPLE_MARK, NUMBER, PHONE, SHEETS, YEAR, YESNO
+from generator.policy.profile import Profile
+from generator.render.ziputil import rezip
 
 _HINTS = {
     DATE: "日期，如 2023-02-01、2023/2/1、2023.2.1 或 2023年2月1日",

@@ -24,17 +24,17 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .context import Context, Options
-from .errors import FormgenError, UserError
-from .forms import MEMBER_YEAR, TEMPLATES, FormSpec
-from .model import Ledger
-from .plan import Job
-from .render.docx import CompiledDocx
-from .render.pdf import CompiledTypst, age_cache
-from .render.qr import qr_pixels, qr_png
-from .render.xlsx import CompiledXlsx
-from .write import atomic_write, sha256
+from generator import __version__
+from generator.errors import FormgenError, UserError
+from generator.forms.context import Context, Options
+from generator.forms.registry import MEMBER_YEAR, TEMPLATES, FormSpec
+from generator.io.write import atomic_write, sha256
+from generator.ledger.model import Ledger
+from generator.render.docx import CompiledDocx
+from generator.render.pdf import CompiledTypst, age_cache
+from generator.render.qr import qr_pixels, qr_png
+from generator.render.xlsx import CompiledXlsx
+from generator.run.plan import Job
 
 
 class Renderers:

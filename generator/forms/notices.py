@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from . import docno
-from .context import BLANK, DATE_BLANK, Context, Options, Scope
-from .model import Ledger, Member
-from .normalize import cn_date
-from .privacy import mask_door, mask_phone
+from generator.forms.context import BLANK, DATE_BLANK, Context, Options, Scope
+from generator.ledger.model import Ledger, Member
+from generator.ledger.normalize import cn_date
+from generator.policy import docno
+from generator.policy.privacy import mask_door, mask_phone
 
 DASH = "—"
 

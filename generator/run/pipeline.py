@@ -16,19 +16,19 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__
-from .batch import Outcome, Preparer, Renderers, RunState, run
-from .context import Options, Scope
-from .errors import DataError, Issue, UserError
-from .forms import FormSpec
-from .load import load
-from .model import Ledger
-from .period import Period
-from .plan import Filters, plan
-from .profile import Profile
-from .registry import Registry
-from .validate import validate
-from .write import Manifest, atomic_write, remove_stale_temps
+from generator import __version__
+from generator.errors import DataError, Issue, UserError
+from generator.forms.context import Options, Scope
+from generator.forms.registry import FormSpec
+from generator.io.registry import Registry
+from generator.io.write import Manifest, atomic_write, remove_stale_temps
+from generator.ledger.load import load
+from generator.ledger.model import Ledger
+from generator.ledger.validate import validate
+from generator.policy.period import Period
+from generator.policy.profile import Profile
+from generator.run.batch import Outcome, Preparer, Renderers, RunState, run
+from generator.run.plan import Filters, plan
 
 FORMATS = ("docx", "pdf", "xlsx")
 
@@ -202,8 +202,8 @@ def render_blank(form: FormSpec, fmt: str, opts: Options) -> bytes:
 def check_templates(opts: Options, template_dir: Path | None = None) -> list[str]:
     """Fill every form's DOCX and Typst template with its blank context; return the
     problems (unknown tags, syntax errors) as Chinese messages. Empty means all good."""
-    from .errors import TemplateError
-    from .forms import FORMS
+    from generator.errors import TemplateError
+    from generator.forms.registry import FORMS
 
     problems: list[str] = []
     renderers = Renderers(template_dir)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from .period import Period
-from .profile import Profile
+from generator.policy.period import Period
+from generator.policy.profile import Profile
 
 _QUARTER_ENDS = ((3, 31), (6, 30), (9, 30), (12, 31))
 

@@ -11,11 +11,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import docno
-from .model import Compound, Ledger, Member, Unit
-from .normalize import cn_date
-from .period import Period
-from .profile import Profile
+from generator.ledger.model import Compound, Ledger, Member, Unit
+from generator.ledger.normalize import cn_date
+from generator.policy import docno
+from generator.policy.period import Period
+from generator.policy.profile import Profile
 
 BLANK = "______"
 DATE_BLANK = "____年__月__日"

@@ -10,11 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import context as cx
-from . import notices as nt
-from .errors import UserError
+from generator.errors import UserError
+from generator.forms import context as cx
+from generator.forms import notices as nt
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 BUILDING, COMPOUND, UNIT_PERIOD, MEMBER_YEAR = "building", "compound", "unit_period", "member_year"
 

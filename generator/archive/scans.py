@@ -21,11 +21,11 @@ import pypdfium2 as pdfium
 import zxingcpp
 from PIL import Image, ImageFilter, ImageOps, ImageSequence
 
-from . import docno
-from .errors import UserError
-from .plan import safe_name
-from .registry import Registry
-from .write import atomic_write
+from generator.policy import docno
+from generator.errors import UserError
+from generator.run.plan import safe_name
+from generator.io.registry import Registry
+from generator.io.write import atomic_write
 
 SCAN_DPI = 200
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff"}
