@@ -15,8 +15,8 @@ demo: $(STAMP)
 	$(VENV)/bin/formgen demo --out output
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check generator tests benchmarks scripts
-	$(VENV)/bin/ruff format --check generator tests benchmarks scripts
+	$(VENV)/bin/ruff check generator templates tests benchmarks scripts
+	$(VENV)/bin/ruff format --check generator templates tests benchmarks scripts
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy

@@ -9,15 +9,30 @@ from typing import Any
 
 import pytest
 
-from generator.forms.context import Options
-from generator.forms.registry import select
+from generator.forms.registry import build, forms_of, select
 from generator.ledger.sample import write_xlsx
-from generator.ledger.schema import SHEETS
+from generator.ledger.schema import schema_for
 from generator.policy.period import Period
 from generator.policy.profile import load_profile
+from generator.run.layouts import layout_of
 from generator.run.pipeline import export, read_ledger
+from generator.types import Options, Scope
 
-H = {s.name: [c.header for c in s.columns] for s in SHEETS}
+SHIYAN = load_profile()
+FORMS = forms_of(SHIYAN)
+H = {s.name: [c.header for c in s.columns] for s in schema_for(SHIYAN).sheets}
+
+
+def context(form_id: str, ledger, opts, **scope):
+    """One document's context, as the run builds it."""
+    period = scope.pop("period", Period(2026))
+    return build(FORMS[form_id], ledger, Scope(period=period, **scope), opts)
+
+
+def layout(form_id: str):
+    return layout_of(FORMS[form_id])
+
+
 TODAY = dt.date(2026, 3, 1)
 
 # Three units, two communities, three compounds; 䶮 and 𠮷 among the names; one pledge
@@ -108,7 +123,7 @@ def ledger(tmp_path_factory, profile):
 def exported(tmp_path_factory, ledger, opts) -> Path:
     """The whole packet of the small ledger, every form and format, exported once."""
     out = tmp_path_factory.mktemp("out")
-    export(ledger, out, select("all"), ("docx", "pdf", "xlsx"), Period(2026), opts)
+    export(ledger, out, select(SHIYAN, "all"), ("docx", "pdf", "xlsx"), Period(2026), opts)
     return out
 
 

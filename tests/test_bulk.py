@@ -2,30 +2,30 @@
 
 from __future__ import annotations
 
-import dataclasses
 import zipfile
 
 from click.testing import CliRunner
 from pypdf import PdfReader
 
 from generator.app.cli import main
-from generator.forms import registry as forms_mod
-from generator.forms.registry import FORMS
+from generator.forms.registry import code_of
 from generator.policy.period import Period
 from generator.run.pipeline import export
+from tests.conftest import FORMS
 from tests.helpers import manifest
 
 
-def test_one_bad_record_is_reported_and_the_others_finish(tmp_path, ledger, opts):
-    real = FORMS["a3"]
+def test_one_bad_record_is_reported_and_the_others_finish(tmp_path, ledger, opts, monkeypatch):
+    code = code_of(FORMS["a3"])
+    real = code.build
 
-    def build(led, scope, o):
+    def build(led, scope, o, form):
         if scope.member_id == "0002":
             raise ValueError("奇怪的值")
-        return real.build(led, scope, o)
+        return real(led, scope, o, form)
 
-    bad = dataclasses.replace(real, build=build)
-    report = export(ledger, tmp_path, [bad], ("docx", "pdf"), Period(2026), opts, jobs=1)
+    monkeypatch.setattr(code, "build", build)
+    report = export(ledger, tmp_path, [FORMS["a3"]], ("docx", "pdf"), Period(2026), opts, jobs=1)
     assert report.counts[("a3", "docx", "written")] == 4
     assert report.counts[("a3", "pdf", "failed")] == 1
     assert len(report.failures) == 2 and all("编号0002" in f for f in report.failures)
@@ -33,14 +33,15 @@ def test_one_bad_record_is_reported_and_the_others_finish(tmp_path, ledger, opts
 
 
 def test_cli_exit_code_is_1_when_a_document_failed(ledger_path, tmp_path, monkeypatch):
-    real = FORMS["a5"]
+    code = code_of(FORMS["a5"])
+    real = code.build
 
-    def build(led, scope, o):
+    def build(led, scope, o, form):
         if scope.member_id == "0003":
             raise ValueError("模板遇到奇怪的值")
-        return real.build(led, scope, o)
+        return real(led, scope, o, form)
 
-    monkeypatch.setitem(forms_mod.FORMS, "a5", dataclasses.replace(real, build=build))
+    monkeypatch.setattr(code, "build", build)
     result = CliRunner().invoke(
         main,
         ["export", str(ledger_path), "--forms", "a5", "--jobs", "1", "--out", str(tmp_path / "o")],
@@ -85,7 +86,8 @@ def test_due_lists_deadlines_and_export_due_exports_them(ledger_path, tmp_path):
     result = CliRunner().invoke(main, ["due", "--today", "2026-03-01", "--days", "40"])
     assert result.exit_code == 0
     assert "2026年3月10日（还有9天）" in result.output
-    assert "formgen export 台账.xlsx --forms a3 --period 2026" in result.output
+    cmd = "formgen export 台账.xlsx --profile shiyan-2023 --forms a3 --period 2026"
+    assert cmd in result.output
     assert "2026年3月31日" in result.output and "--forms a2 --period 2026Q1" in result.output
     out = tmp_path / "o"
     result = CliRunner().invoke(

@@ -13,12 +13,11 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 
-from generator.forms.context import Scope
-from generator.forms.registry import FORMS, TEMPLATES
-from generator.policy.period import Period
+from generator.forms.registry import TEMPLATES
 from generator.render import pdf as pdf_mod
 from generator.render.pdf import CompiledTypst, frame_fields
-from generator.run.batch import Renderers
+from generator.render.renderers import Renderers
+from tests.conftest import FORMS, context, layout
 from tests.helpers import pdf_bytes_text, pdf_fonts, squash
 
 
@@ -28,22 +27,22 @@ def test_frame_fields_are_read_from_the_template():
         "notes",
     )
     assert frame_fields('#let fields = ("title",)\n') is None
-    assert frame_fields((TEMPLATES / "forms" / "a5.typ").read_text("utf-8")) == (
+    assert frame_fields(FORMS["a5"].template("typ").read_text("utf-8")) == (
         "title",
         "notes",
-        "signers",
+        "parties",
     )
-    assert frame_fields((TEMPLATES / "forms" / "a1.typ").read_text("utf-8")) is None
+    assert frame_fields(FORMS["a1"].template("typ").read_text("utf-8")) is None
 
 
 def _a5(ledger, opts, member_id: str) -> dict:
-    return FORMS["a5"].build(ledger, Scope(period=Period(2026), member_id=member_id), opts)
+    return context("a5", ledger, opts, member_id=member_id)
 
 
 def test_each_document_is_drawn_on_the_frame_of_its_own_shared_fields(ledger, opts):
     first, second = _a5(ledger, opts, "0001"), _a5(ledger, opts, "0002")
     second["notes"] = "注：本表仅供测试另一种说明。"
-    pdfs = Renderers().render_many(FORMS["a5"], [first, second])
+    pdfs = Renderers().render_many(layout("a5"), [first, second])
     assert pdfs is not None and len(pdfs) == 2
     one, two = (squash(pdf_bytes_text(p)) for p in pdfs)
     assert squash(first["notes"]) in one and "另一种说明" not in one
@@ -66,7 +65,7 @@ def _box(page: pdfium.PdfPage, needle: str) -> tuple[float, float, float, float]
 
 def test_the_fill_lands_in_the_frames_cells(ledger, opts, tmp_path):
     ctx = _a5(ledger, opts, "0001")
-    data = Renderers().render(FORMS["a5"], "pdf", ctx)
+    data = Renderers().render(layout("a5"), "pdf", ctx)
     page = pdfium.PdfDocument(io.BytesIO(data))[0]
     label, name = _box(page, "姓名"), _box(page, ctx["name"])
     job_label, job = _box(page, "职务"), _box(page, ctx["job"])
@@ -97,12 +96,14 @@ def test_template_copies_of_dead_processes_are_removed(tmp_path):
     try:
         root = tmp_path / "templates"
         shutil.copytree(TEMPLATES, root)
-        compiled = CompiledTypst(root / "forms" / "a5.typ", root)
+        a5 = root / "profiles" / "shiyan-2023" / "forms" / "a5" / "a5.typ"
+        compiled = CompiledTypst(a5, (("forms", root / "forms"), ("profile", root / "profiles")))
         assert not stale.exists()  # its process is gone
         assert mine.exists()  # this process is alive
         mirror = compiled.compile_root
         assert mirror.name.startswith(f"{pdf_mod._MIRROR_PREFIX}{os.getpid()}-")
-        assert (mirror / "forms" / "a5.typ").resolve() == (root / "forms" / "a5.typ").resolve()
+        seen = mirror / "profile" / "shiyan-2023" / "forms" / "a5" / "a5.typ"
+        assert seen.resolve() == a5.resolve()
         assert (mirror / ".frames").is_dir()
     finally:
         shutil.rmtree(stale, ignore_errors=True)
@@ -110,8 +111,8 @@ def test_template_copies_of_dead_processes_are_removed(tmp_path):
 
 
 def test_a3_pledge_date_sits_on_its_line_above_the_signature(ledger, opts):
-    ctx = FORMS["a3"].build(ledger, Scope(period=Period(2026), member_id="0001"), opts)
-    page = pdfium.PdfDocument(io.BytesIO(Renderers().render(FORMS["a3"], "pdf", ctx)))[0]
+    ctx = context("a3", ledger, opts, member_id="0001")
+    page = pdfium.PdfDocument(io.BytesIO(Renderers().render(layout("a3"), "pdf", ctx)))[0]
     mm = 72 / 25.4
     label, name = _box(page, "姓名"), _box(page, ctx["name"])
     assert abs((label[1] + label[3]) / 2 - (name[1] + name[3]) / 2) < mm
@@ -128,10 +129,11 @@ def test_a_frame_using_a_field_it_does_not_list_is_an_error_naming_frame_fields(
     from generator.app.cli import main
 
     mine = tmp_path / "mine"
-    shutil.copytree(TEMPLATES / "forms", mine)
+    mine.mkdir()
     a5 = mine / "a5.typ"
-    a5.write_text(a5.read_text("utf-8").replace('"title", "notes",', '"title",'), "utf-8")
+    own = FORMS["a5"].template("typ").read_text("utf-8")
+    a5.write_text(own.replace('"title", "notes",', '"title",'), "utf-8")
     result = CliRunner().invoke(main, ["templates", "check", "--dir", str(mine)])
     assert result.exit_code == 1
     assert "a5.typ" in result.output and 'key "notes"' in result.output
-    assert "frame-fields" in result.output and "title、signers" in result.output
+    assert "frame-fields" in result.output and "title、parties" in result.output

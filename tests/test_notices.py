@@ -56,7 +56,7 @@ def test_notice_frame_period_phone_issuer_and_number(exported):
     assert "SY2026-N2-" in text
     paras = docx_paragraphs(find(exported, "n2", "docx", compound="阳光花园"))
     assert "公示期：2026年3月1日至2026年3月10日" in paras
-    assert "阳光花园小区党支部" in paras and "2026年3月1日" in paras
+    assert "阳光花园小区党支部（盖章）" in paras and "2026年3月1日" in paras
     n3 = squash("".join(pdf_pages(find(exported, "n3", "pdf", unit="十堰市住房和城乡建设局"))))
     assert "中共十堰市住房和城乡建设局党组" in n3
     assert "刘䶮" in n3 and "十堰市住房和城乡建设局科长好" in n3  # unit organisation's grade

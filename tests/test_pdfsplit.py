@@ -8,19 +8,23 @@ import io
 import pypdfium2 as pdfium
 from pypdf import PdfReader
 
-from generator.forms.context import Scope
-from generator.forms.registry import FORMS
 from generator.policy.period import Period
 from generator.render.pdfsplit import split_documents
-from generator.run.batch import Renderers
+from generator.render.renderers import Renderers, with_qr
+from generator.types import Scope
+from tests.conftest import context, layout
 from tests.helpers import pdf_bytes_text
 
 
 def _batch(ledger, opts, form: str, scopes: list[Scope]) -> tuple[bytes, list[dict]]:
     r = Renderers()
-    ctxs = [r._with_qr(FORMS[form].build(ledger, s, opts)) for s in scopes]
-    typ = r._typst_for(FORMS[form], ctxs[0])
+    ctxs = [with_qr(context(form, ledger, opts, **_fields(s))) for s in scopes]
+    typ = r._typst_for(layout(form), ctxs[0])
     return typ._compile(ctxs, None), ctxs
+
+
+def _fields(s: Scope) -> dict:
+    return {k: v for k, v in vars(s).items() if v}
 
 
 def _pdfium_pages(data: bytes) -> list[str]:

@@ -7,14 +7,15 @@ import io
 import openpyxl
 import pytest
 
-from generator.forms.registry import FORMS
+from generator.forms.registry import blank
 from generator.render.xlsx import CompiledXlsx, layout_workbook
+from tests.conftest import FORMS
 
 
 @pytest.mark.parametrize("form_id", ["a1", "a2", "a4"])
 def test_compiled_xlsx_equals_the_openpyxl_layout(form_id, opts):
     form = FORMS[form_id]
-    ctx = form.blank(opts)
+    ctx = blank(form, opts)
     ctx["rows"][0]["name"] = '=1+1 <b>&"x"'
     ctx["rows"][1]["name"] = "两行\n文字"
     fast = CompiledXlsx(form.columns, form.label, form.landscape, summary="summary" in ctx)

@@ -1,4 +1,4 @@
-"""The command line: a thin click layer over ``generator.pipeline``.
+"""The command line: a thin click layer over ``generator.run.pipeline`` and the archive.
 
 Domain errors become messages and exit codes here and only here:
 0 success, 1 the data or a document failed, 2 wrong usage.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import io
+import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,15 +17,12 @@ from typing import Any
 
 import click
 
+from generator.app.progress import progress
 from generator.errors import FormgenError, UserError
-from generator.forms.context import NoticeOptions, Options, Scope
-from generator.forms.registry import FORMS, MEMBER_YEAR, UNIT_PERIOD, FormSpec, select
-from generator.io.registry import Registry
+from generator.forms.registry import Form, forms_of, select
 from generator.io.write import atomic_write
 from generator.ledger import normalize
-from generator.ledger.initbook import blank_workbook
 from generator.ledger.model import Ledger
-from generator.ledger.validate import quota_warnings
 from generator.policy.due import deadlines, due_on
 from generator.policy.period import Period
 from generator.policy.profile import DEFAULT_PROFILE, load_profile
@@ -34,14 +31,17 @@ from generator.run.pipeline import (
     check_templates,
     default_jobs,
     export,
+    make_plan,
     parse_formats,
     print_pdfs,
     read_ledger,
     render_blank,
     render_one,
+    resolve_profile,
     zip_outputs,
 )
-from generator.run.plan import Filters, plan, safe_name
+from generator.run.plan import safe_name, scope_of
+from generator.types import Filters, NoticeOptions, Options
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "ledger.xlsx"
@@ -76,17 +76,17 @@ def _debug(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
     help="出错时显示完整的 Python 回溯。",
 )
 def main() -> None:
-    """formgen：由党员干部台账生成“五亮五共”各类表格（DOCX、XLSX、PDF）。"""
+    """formgen：由党员干部台账生成社区党建各类表格、公示和报表（DOCX、XLSX、PDF）。"""
+
+
+PROFILE_HELP = (
+    "政策配置：id（如 hubei-2020）或配置文件夹路径；默认用台账中记录的配置，否则 shiyan-2023。"
+)
 
 
 def common(f: Callable[..., Any]) -> Callable[..., Any]:
     """Options shared by the commands that read a ledger."""
-    f = click.option(
-        "--profile",
-        default=DEFAULT_PROFILE,
-        show_default=True,
-        help="政策配置（id 或 YAML 路径）。",
-    )(f)
+    f = click.option("--profile", default=None, help=PROFILE_HELP)(f)
     f = click.option("--date", "date_", default=None, help="表上“时间”一栏的日期，默认今天。")(f)
     return f
 
@@ -98,9 +98,11 @@ def _day(option: str, value: str | None) -> dt.date | None:
         raise UserError(f"{option}「{value}」：{exc}") from None
 
 
-def _options(profile: str, date_: str | None, notice: NoticeOptions | None = None) -> Options:
+def _options(
+    ledger: Path | None, profile: str | None, date_: str | None, notice: NoticeOptions | None = None
+) -> Options:
     return Options(
-        profile=load_profile(profile),
+        profile=resolve_profile(ledger, profile),
         date=_day("--date", date_) or dt.date.today(),
         notice=notice or NoticeOptions(),
     )
@@ -164,83 +166,85 @@ def _period(ledger: Ledger, period: str | None, year: int | None) -> Period:
     if period:
         return Period.parse(period)
     if year:
-        return Period(year)
+        return Period.parse(str(year))
     years = ledger.years()
     return Period(years[-1] if years else dt.date.today().year)
 
 
 @main.command()
 @click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--profile", default=DEFAULT_PROFILE, show_default=True)
+@click.option("--profile", default=DEFAULT_PROFILE, show_default=True, help=PROFILE_HELP)
 @click.option("--force", is_flag=True, help="覆盖已存在的 ledger.xlsx。")
 def init(directory: Path, profile: str, force: bool) -> None:
-    """在 DIRECTORY 中生成空白台账 ledger.xlsx（表头、下拉列表、示例行）。"""
+    """在 DIRECTORY 中生成空白台账 ledger.xlsx（表头、下拉列表、示例行），并记下所用的政策配置。"""
+    from generator.ledger.initbook import blank_workbook
+
     target = directory / "ledger.xlsx"
     if target.exists() and not force:
         raise UserError(f"「{target}」已存在，未覆盖。", "加 --force 覆盖。")
-    atomic_write(target, blank_workbook(load_profile(profile)))
-    click.echo(f"已生成空白台账：{target}")
+    prof = load_profile(profile)
+    atomic_write(target, blank_workbook(prof))
+    click.echo(f"已生成空白台账：{target}（政策配置：{prof.label}）")
 
 
 @main.command()
 @click.argument("ledger", type=click.Path(path_type=Path))
-@click.option("--year", type=int, default=None, help="按此年度检查配额（默认台账中最新年度）。")
+@click.option(
+    "--period",
+    default=None,
+    help="按此期间检查规则：2026、2026H1 或 2026Q1（默认台账中最新年度）。",
+)
+@click.option("--year", type=int, default=None, help="同 --period 年份。")
+@click.option(
+    "--report",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="把全部规则的检查结果写入此 XLSX（工作表「规则检查」和各单位达标率图）。",
+)
 @common
-def check(ledger: Path, year: int | None, profile: str, date_: str | None) -> None:
-    """检查台账：列出全部错误和警告；有错误时退出码为 1。"""
-    opts = _options(profile, date_)
+def check(
+    ledger: Path,
+    period: str | None,
+    year: int | None,
+    report: Path | None,
+    profile: str | None,
+    date_: str | None,
+) -> None:
+    """检查台账：列出全部错误和警告，以及未达标的规则；有错误时退出码为 1。"""
+    from generator.policy.rules import evaluate, pass_rates
+    from generator.render.report import rules_workbook
+
+    opts = _options(ledger, profile, date_)
     led, issues = read_ledger(ledger, opts.profile, skip_invalid=True)
     errors = [i for i in issues if i.severity == "error"]
     warnings = [i for i in issues if i.severity != "error"]
-    if not errors:
-        warnings += quota_warnings(led, opts.profile, _period(led, None, year).year)
     for issue in [*errors, *warnings]:
         click.echo(issue.render())
+    per = _period(led, period, year)
+    results = evaluate(led, opts.profile, per, opts.date)
+    short = [r for r in results if not r.ok]
+    for r in short:
+        who = f"{r.code} {r.name}" if r.code else r.name
+        click.echo(f"[未达标] {r.rule}｜{r.scope} {who}：实际{r.actual}，要求{r.required}")
+    if report is not None:
+        rows = [r.cells() for r in results]
+        atomic_write(report, rules_workbook(rows, pass_rates(results), f"{per.cn}各单位达标率"))
+        click.echo(f"规则检查结果：{report}")
     click.echo(
         f"检查完毕：{len(led.units)}个单位，{len(led.communities)}个社区，{len(led.compounds)}个小区，"
-        f"{len(led.members)}名党员干部；错误{len(errors)}处，警告{len(warnings)}处。"
+        f"{len(led.members)}名党员干部；错误{len(errors)}处，警告{len(warnings)}处；"
+        f"规则检查{len(results)}项，未达标{len(short)}项（{per.cn}，政策配置 {opts.profile.id}）。"
     )
     if errors:
         sys.exit(1)
 
 
-def _progress(total: int) -> tuple[Callable[..., None], Callable[[], None]]:
-    """A progress bar on a terminal (done/total, rate, time left); nothing when piped."""
-    if not sys.stderr.isatty() or total == 0:
-        return (lambda *_: None), (lambda: None)
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TaskProgressColumn,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
-    bar = Progress(
-        TextColumn("生成中"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
-        TextColumn("{task.fields[rate]} 份/秒  剩余"), TimeRemainingColumn(),
-        console=Console(stderr=True), transient=True,
-    )  # fmt: skip
-    task = bar.add_task("export", total=total, rate="—")
-    bar.start()
-
-    def tick(*_: object) -> None:
-        bar.advance(task)
-        speed = bar.tasks[0].speed
-        if speed:
-            bar.update(task, rate=f"{speed:.0f}")
-
-    return tick, bar.stop
-
-
-def _summary(report: Report, out: Path) -> None:
+def _summary(report: Report, out: Path, forms: dict[str, Form]) -> None:
     """Per form and format: written, skipped, failed; then totals and elapsed time."""
     keys = sorted({(form, fmt) for form, fmt, _ in report.counts})
     click.echo("表单        格式    生成  跳过  失败")
     for form, fmt in keys:
-        label = FORMS[form].label if form in FORMS else form
+        label = forms[form].label or forms[form].name if form in forms else form
         w, k, f = (report.counts[(form, fmt, s)] for s in ("written", "skipped", "failed"))
         click.echo(f"{form} {label:<8}{fmt:<6}{w:>6}{k:>6}{f:>6}")
     total = {
@@ -251,15 +255,31 @@ def _summary(report: Report, out: Path) -> None:
         f"共生成 {total['written']} 个文件，跳过未变化的 {total['skipped']} 个，"
         f"失败 {total['failed']} 个，用时 {report.elapsed:.1f} 秒。清单：{out / 'manifest.json'}"
     )
+    for note in report.notes:
+        click.echo(f"[注意] {note}")
     for path in report.extras:
         click.echo(f"另存：{path}")
     for failure in report.failures:
         click.echo(f"[失败] {failure}", err=True)
 
 
+@dataclass(frozen=True)
+class RunFlags:
+    """Options of bulk runs, handed to a command as one value."""
+
+    jobs: int | None = None
+    force: bool = False
+    print_: bool = False
+    duplex: bool = False
+    zip_: bool = False
+    archive: Path = Path("archive")
+    db: str = ""
+    templates: Path | None = None
+
+
 def run_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """Options of bulk runs (workers, re-rendering, print PDFs, zip, registry), handed to
-    the command as one ``flags: RunFlags``."""
+    """Options of bulk runs (workers, re-rendering, print PDFs, zip, registry, a clerk's
+    templates), handed to the command as one ``flags: RunFlags``."""
 
     @functools.wraps(f)
     def wrapper(
@@ -271,59 +291,79 @@ def run_options(f: Callable[..., Any]) -> Callable[..., Any]:
         zip_: bool,
         archive: Path,
         db: str,
+        templates: Path | None,
         **kwargs: Any,
     ) -> Any:
-        flags = RunFlags(jobs, force, print_, duplex, zip_, archive, db)
+        flags = RunFlags(jobs, force, print_, duplex, zip_, archive, db, templates)
         return f(*args, flags=flags, **kwargs)
 
-    for opt in reversed([
-        click.option("--jobs", type=click.IntRange(min=1), default=None,
-                     help="并行进程数（默认全部 CPU 核）。"),
-        click.option("--force", is_flag=True, help="全部重新生成（默认跳过未变化的文件）。"),
-        click.option("--print", "print_", is_flag=True, help="每个表单另出一个合并打印 PDF。"),
-        click.option("--duplex", is_flag=True, help="合并 PDF 中每份补足偶数页（双面打印）。"),
-        click.option("--zip", "zip_", is_flag=True, help="另打包为 zip，便于上报。"),
-        click.option("--archive", type=click.Path(file_okay=False, path_type=Path),
-                     default=Path("archive"), show_default=True,
-                     help="档案目录：带编号的文件登记在其中的 registry.sqlite。"),
-        click.option("--db", default="", help="登记库的 SQLAlchemy 地址（如区级 PostgreSQL），"
-                     "默认 档案目录/registry.sqlite。"),
-    ]):  # fmt: skip
+    for opt in reversed(
+        [
+            click.option(
+                "--jobs",
+                type=click.IntRange(min=1),
+                default=None,
+                help="并行进程数（默认全部 CPU 核）。",
+            ),
+            click.option("--force", is_flag=True, help="全部重新生成（默认跳过未变化的文件）。"),
+            click.option("--print", "print_", is_flag=True, help="每个表单另出一个合并打印 PDF。"),
+            click.option("--duplex", is_flag=True, help="合并 PDF 中每份补足偶数页（双面打印）。"),
+            click.option("--zip", "zip_", is_flag=True, help="另打包为 zip，便于上报。"),
+            click.option(
+                "--archive",
+                type=click.Path(file_okay=False, path_type=Path),
+                default=Path("archive"),
+                show_default=True,
+                help="档案目录：带编号的文件登记在其中的 registry.sqlite。",
+            ),
+            click.option(
+                "--db",
+                default="",
+                help="登记库的 SQLAlchemy 地址（如区级 PostgreSQL），"
+                "默认 档案目录/registry.sqlite。",
+            ),
+            click.option(
+                "--templates",
+                type=click.Path(file_okay=False, path_type=Path),
+                default=None,
+                help="自己修改过的模板所在文件夹（formgen templates copy 复制出的）。",
+            ),
+        ]
+    ):
         wrapper = opt(wrapper)
     return wrapper
 
 
-@dataclass(frozen=True)
-class RunFlags:
-    jobs: int | None = None
-    force: bool = False
-    print_: bool = False
-    duplex: bool = False
-    zip_: bool = False
-    archive: Path = Path("archive")
-    db: str = ""
+def open_registry(archive: Path, db: str) -> Any:
+    """The registry: a SQLAlchemy URL when given, else <archive>/registry.sqlite."""
+    from generator.io.registry import Registry
+
+    try:
+        return Registry(db or archive / "registry.sqlite")
+    except Exception as exc:  # unreachable server, bad URL, no driver
+        raise UserError(f"无法打开登记库「{db or archive / 'registry.sqlite'}」：{exc}") from None
 
 
 def _run_export(
     led: Ledger,
     out: Path,
-    forms: list[FormSpec],
+    forms: list[Form],
     fmts: tuple[str, ...],
     per: Period,
     opts: Options,
     filters: Filters,
     flags: RunFlags,
 ) -> Report:
-    """Export with a progress bar, then the print PDFs and zip asked for; print a summary."""
-    alt = opts.notice.by == "compound"
-    total = sum(
-        len([f for f in fmts if f in j.form.formats]) for j in plan(led, forms, per, filters, alt)
-    )
+    """Plan once, export with a progress bar, then the print PDFs and zip asked for;
+    print a summary."""
+    planned = make_plan(led, forms, per, opts, filters)
+    total = planned.files(fmts)
     if total == 0:
         raise UserError(
-            "没有符合条件的文件可生成。", "请检查 --unit、--community、--compound 等条件。"
+            f"{per.cn}没有符合条件的文件可生成。",
+            "请检查 --period、--unit、--community、--compound 等条件与台账中的数据是否相符。",
         )
-    tick, stop = _progress(total)
+    tick, stop = progress(total)
     registry = open_registry(flags.archive, flags.db)
     try:
         report = export(
@@ -336,33 +376,53 @@ def _run_export(
             filters,
             jobs=flags.jobs or default_jobs(),
             force=flags.force,
+            template_dir=flags.templates,
             on_done=tick,
             registry=registry,
+            planned=planned,
         )
     finally:
         stop()
         registry.close()
     if flags.print_ or flags.duplex:
-        report.extras += print_pdfs(led, out, forms, per, opts, filters, duplex=flags.duplex)
+        report.extras += print_pdfs(out, planned, per, duplex=flags.duplex)
     if flags.zip_:
         report.extras.append(zip_outputs(out, per, report.extras))
-    _summary(report, out)
+    _summary(report, out, {f.id: f for f in forms})
     return report
 
 
 @main.command(name="export")
 @click.argument("ledger", type=click.Path(path_type=Path))
-@click.option("--forms", "forms_", default="all", show_default=True, help="a1,…,a5,n1,n2,n3 或 all")
-@click.option("--format", "formats", default="docx,pdf,xlsx", show_default=True)
-@click.option("--period", default=None, help="2026（全年）或 2026Q1。")
-@click.option("--year", type=int, default=None)
+@click.option(
+    "--forms",
+    "forms_",
+    default="all",
+    show_default=True,
+    help="要导出的表单 id，逗号分隔，或 all（formgen forms 可列出）。",
+)
+@click.option(
+    "--format",
+    "formats",
+    default="docx,pdf,xlsx",
+    show_default=True,
+    help="输出格式：docx、pdf、xlsx，逗号分隔。",
+)
+@click.option("--period", default=None, help="统计期间：2026（全年）、2026H1 或 2026Q1。")
+@click.option("--year", type=int, default=None, help="同 --period 年份。")
 @click.option(
     "--due", "due_", default=None, help="导出该日到期的报送任务所需表单（见 formgen due）。"
 )
 @click.option("--unit", default="", help="只导出此单位。")
-@click.option("--community", default="")
-@click.option("--compound", default="")
-@click.option("--out", type=click.Path(path_type=Path), default=Path("output"), show_default=True)
+@click.option("--community", default="", help="只导出此社区。")
+@click.option("--compound", default="", help="只导出此小区。")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="输出文件夹。",
+)
 @click.option("--skip-invalid", is_flag=True, help="跳过出错的行（并列出），其余照常生成。")
 @run_options
 @notice_options
@@ -380,15 +440,15 @@ def export_cmd(
     out: Path,
     skip_invalid: bool,
     flags: RunFlags,
-    profile: str,
+    profile: str | None,
     date_: str | None,
     **notice: Any,
 ) -> None:
-    """导出所选表单（a1–a5、公示 n1–n3）的全部文件到 OUT，并写 manifest.json。
+    """导出所选表单的全部文件到 OUT，并写 manifest.json。
 
     再次运行时跳过未变化的文件、补齐中断时未完成的文件；某份文件失败时其余照常生成，
     退出码为 1。"""
-    opts = _options(profile, date_, _notice(**notice))
+    opts = _options(ledger, profile, date_, _notice(**notice))
     fmts = parse_formats(formats)
     led, issues = read_ledger(ledger, opts.profile, skip_invalid=skip_invalid)
     for issue in issues:
@@ -407,15 +467,14 @@ def export_cmd(
         failed = False
         for task in tasks:
             click.echo(f"{normalize.cn_date(task.date)} {task.who}：{task.task}")
-            forms = select(",".join(task.forms))
+            forms = select(opts.profile, ",".join(task.forms))
             report = _run_export(led, out, forms, fmts, task.period, opts, filters, flags)
             failed |= bool(report.failures)
         if failed:
             sys.exit(1)
         return
-    report = _run_export(
-        led, out, select(forms_), fmts, _period(led, period, year), opts, filters, flags
-    )
+    forms = select(opts.profile, forms_)
+    report = _run_export(led, out, forms, fmts, _period(led, period, year), opts, filters, flags)
     if report.failures:
         sys.exit(1)
 
@@ -423,13 +482,19 @@ def export_cmd(
 @main.command()
 @click.option("--today", default=None, help="从哪天算起（默认今天）。")
 @click.option("--days", type=int, default=366, show_default=True, help="列出多少天内的任务。")
-@click.option("--profile", default=DEFAULT_PROFILE, show_default=True)
+@click.option("--profile", default=DEFAULT_PROFILE, show_default=True, help=PROFILE_HELP)
 def due(today: str | None, days: int, profile: str) -> None:
     """列出报送期限（重点任务清单）：日期、责任单位、任务、表单和对应的导出命令。"""
     day = _day("--today", today) or dt.date.today()
-    for d in deadlines(load_profile(profile), day, days):
+    prof = load_profile(profile)
+    for d in deadlines(prof, day, days):
         forms = ",".join(d.forms)
-        cmd = f"formgen export 台账.xlsx --forms {forms} --period {d.period.label}" if forms else ""
+        cmd = (
+            f"formgen export 台账.xlsx --profile {prof.id} --forms {forms} "
+            f"--period {d.period.label}"
+            if forms
+            else ""
+        )
         left = (d.date - day).days
         click.echo(
             f"{normalize.cn_date(d.date)}（{'今天' if left == 0 else f'还有{left}天'}）"
@@ -438,18 +503,45 @@ def due(today: str | None, days: int, profile: str) -> None:
 
 
 @main.command()
-@click.argument(
-    "notice_id", type=click.Choice([f.id for f in FORMS.values() if f.kind == "notices"])
-)
+@click.option("--profile", default=None, help=PROFILE_HELP)
+def forms(profile: str | None) -> None:
+    """列出政策配置提供的表单：id、名称、每份范围、格式。"""
+    prof = resolve_profile(None, profile)
+    scopes = {
+        "building": "每楼栋",
+        "compound": "每小区",
+        "community": "每社区",
+        "unit": "每单位",
+        "unit_community": "每单位×社区",
+        "member": "每人",
+    }
+    period = {"year": "每年", "half": "每半年", "run": "每统计期间"}
+    click.echo(f"{prof.label} 的表单：")
+    for f in forms_of(prof).values():
+        scope = scopes.get(f.scope, "每行" if f.scope.startswith("record:") else f.scope)
+        name = f"{f.label} {f.title}" if f.label else f.title
+        click.echo(
+            f"  {f.id:<4}{name}  —  {scope}{period.get(f.period, '')}一份；{'、'.join(f.formats)}"
+        )
+
+
+@main.command()
+@click.argument("notice_id")
 @click.argument("ledger", type=click.Path(path_type=Path))
-@click.option("--community", default="")
+@click.option("--community", default="", help="社区名称。")
 @click.option("--compound", default="", help="小区名称（n1、n2 按小区；n3 加 --by compound）。")
 @click.option("--building", default="", help="只生成此楼栋的 n1。")
 @click.option("--unit", default="", help="单位名称（n3 按单位时）。")
-@click.option("--period", default=None)
-@click.option("--year", type=int, default=None)
-@click.option("--format", "formats", default="docx,pdf", show_default=True)
-@click.option("--out", type=click.Path(path_type=Path), default=Path("output"), show_default=True)
+@click.option("--period", default=None, help="统计期间：2026、2026H1 或 2026Q1。")
+@click.option("--year", type=int, default=None, help="同 --period 年份。")
+@click.option("--format", "formats", default="docx,pdf", show_default=True, help="输出格式。")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="输出文件夹。",
+)
 @run_options
 @notice_options
 @common
@@ -465,76 +557,52 @@ def notice(
     formats: str,
     out: Path,
     flags: RunFlags,
-    profile: str,
+    profile: str | None,
     date_: str | None,
     **notice: Any,
 ) -> None:
-    """生成公示栏公示（n1 亮身份、n2 承诺事项、n3 评价结果），默认遮蔽电话和门牌号。"""
-    opts = _options(profile, date_, _notice(**notice))
+    """生成公示栏公示（如 n1 亮身份、n2 承诺事项、n3 评价结果），默认遮蔽电话和门牌号。"""
+    opts = _options(ledger, profile, date_, _notice(**notice))
+    form = select(opts.profile, notice_id)[0]
+    if form.kind != "notice":
+        known = [f.id for f in forms_of(opts.profile).values() if f.kind == "notice"]
+        raise UserError(f"「{notice_id}」不是公示。", f"可用：{'、'.join(known)}")
     led, _ = read_ledger(ledger, opts.profile)
     if unit and unit not in led.units:
         raise UserError(f"台账中没有单位「{unit}」。", "可用：" + "、".join(led.units))
     filters = Filters(unit=unit, community=community, compound=compound, building=building)
     report = _run_export(
-        led,
-        out,
-        [FORMS[notice_id]],
-        parse_formats(formats),
-        _period(led, period, year),
-        opts,
-        filters,
-        flags,
+        led, out, [form], parse_formats(formats), _period(led, period, year), opts, filters, flags
     )
     if report.failures:
         sys.exit(1)
 
 
-def _scope(
-    led: Ledger,
-    form_scope: str,
-    per: Period,
-    member: str,
-    unit: str,
-    community: str,
-    compound: str,
-    building: str,
-) -> Scope:
-    if form_scope == MEMBER_YEAR:
-        found = [m for m in led.members.values() if member in (m.id, m.name)]
-        if len(found) != 1:
-            raise UserError(
-                f"--member「{member}」" + ("找不到。" if not found else "有重名。"),
-                "请用编号指定党员干部。",
-            )
-        return Scope(per, member_id=found[0].id)
-    if form_scope == UNIT_PERIOD:
-        if unit not in led.units:
-            raise UserError(
-                f"请用 --unit 指定单位（「{unit}」不在台账中）。", "可用：" + "、".join(led.units)
-            )
-        return Scope(per, unit=unit)
-    matches = [
-        k for k in led.compounds if (not community or k[0] == community) and k[1] == compound
-    ]
-    if len(matches) != 1:
-        raise UserError("请用 --compound（必要时加 --community）和 --building 指定楼栋。")
-    return Scope(per, community=matches[0][0], compound=compound, building=building)
-
-
 @main.command()
 @click.argument("ledger", type=click.Path(path_type=Path))
-@click.option("--form", "form_id", required=True, type=click.Choice(list(FORMS)))
-@click.option("--member", default="", help="编号（或唯一的姓名），用于 a3、a5。")
-@click.option("--unit", default="", help="单位名称，用于 a2、a4。")
-@click.option("--community", default="")
-@click.option("--compound", default="")
-@click.option("--building", default="")
-@click.option("--period", default=None)
-@click.option("--year", type=int, default=None)
+@click.option("--form", "form_id", required=True, help="表单 id（formgen forms 可列出）。")
+@click.option("--member", default="", help="编号（或唯一的姓名），用于每人一份的表单。")
+@click.option("--unit", default="", help="单位名称，用于每单位一份的表单。")
+@click.option("--community", default="", help="社区名称。")
+@click.option("--compound", default="", help="小区名称。")
+@click.option("--building", default="", help="楼栋。")
+@click.option("--period", default=None, help="统计期间：2026、2026H1 或 2026Q1。")
+@click.option("--year", type=int, default=None, help="同 --period 年份。")
 @click.option(
-    "--format", "fmt", default="pdf", show_default=True, type=click.Choice(["docx", "pdf", "xlsx"])
+    "--format",
+    "fmt",
+    default="pdf",
+    show_default=True,
+    type=click.Choice(["docx", "pdf", "xlsx"]),
+    help="输出格式。",
 )
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="输出文件路径。")
+@click.option(
+    "--templates",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="自己修改过的模板所在文件夹。",
+)
 @common
 def render(
     ledger: Path,
@@ -548,41 +616,48 @@ def render(
     year: int | None,
     fmt: str,
     out: Path | None,
-    profile: str,
+    templates: Path | None,
+    profile: str | None,
     date_: str | None,
 ) -> None:
     """生成一份文件（例如某人的 a5 评价表）。"""
-    opts = _options(profile, date_)
+    opts = _options(ledger, profile, date_)
     led, _ = read_ledger(ledger, opts.profile)
-    form = FORMS[form_id]
+    form = select(opts.profile, form_id)[0]
     per = _period(led, period, year)
-    scope = _scope(led, form.scope, per, member, unit, community, compound, building)
-    data = render_one(led, form, scope, fmt, opts)
+    scope = scope_of(led, form, per, member, unit, community, compound, building)
+    data = render_one(led, form, scope, fmt, opts, templates)
     if out is None:
         who = scope.member_id and f"{scope.member_id}_{led.members[scope.member_id].name}"
         name = who or scope.unit or f"{scope.community}{scope.compound}{scope.building}"
-        out = Path("output") / f"{form_id}_{safe_name(name)}_{per.label}.{fmt}"
+        out = Path("output") / f"{form.id}_{safe_name(name)}_{per.label}.{fmt}"
     atomic_write(out, data)
     click.echo(str(out))
 
 
-def _blank_name(form: FormSpec, fmt: str) -> str:
+def _blank_name(form: Form, fmt: str) -> str:
     """附件5_“五亮五共”活动情况评价表_空白.pdf; a notice: 亮身份公示_空白.pdf."""
     name = safe_name(form.name)
-    return (f"{form.label}_{name}" if form.label != form.name else name) + f"_空白.{fmt}"
+    return (
+        f"{form.label}_{name}" if form.label and form.label != form.name else name
+    ) + f"_空白.{fmt}"
 
 
 @main.command()
-@click.argument("form_id", type=click.Choice(list(FORMS)))
+@click.argument("form_id")
 @click.option("--format", "formats", default=None, help="默认该表单的全部格式。")
 @click.option(
-    "--out", type=click.Path(path_type=Path), default=Path("output/blank"), show_default=True
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("output/blank"),
+    show_default=True,
+    help="输出文件夹。",
 )
-@click.option("--profile", default=DEFAULT_PROFILE)
+@click.option("--profile", default=DEFAULT_PROFILE, show_default=True, help=PROFILE_HELP)
 def blank(form_id: str, formats: str | None, out: Path, profile: str) -> None:
     """生成完全空白的表格，供手工填写。"""
-    form = FORMS[form_id]
     opts = Options(profile=load_profile(profile))
+    form = select(opts.profile, form_id)[0]
     for fmt in parse_formats(formats) if formats else form.formats:
         path = out / _blank_name(form, fmt)
         atomic_write(path, render_blank(form, fmt, opts))
@@ -590,28 +665,37 @@ def blank(form_id: str, formats: str | None, out: Path, profile: str) -> None:
 
 
 @main.command()
-@click.option("--out", type=click.Path(path_type=Path), default=Path("output"), show_default=True)
-@click.option("--ledger", type=click.Path(path_type=Path), default=SAMPLE, show_default=True)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="输出文件夹。",
+)
+@click.option(
+    "--ledger",
+    type=click.Path(path_type=Path),
+    default=SAMPLE,
+    show_default=True,
+    help="台账（默认示例台账）。",
+)
 @common
-def demo(out: Path, ledger: Path, profile: str, date_: str | None) -> None:
+def demo(out: Path, ledger: Path, profile: str | None, date_: str | None) -> None:
     """示例：由 data/ledger.xlsx 生成全套表格到 output/。"""
     if not ledger.exists() and ledger == SAMPLE:
         from generator.ledger.sample import generate, write_xlsx
 
         write_xlsx(generate(), ledger)
-    opts = _options(profile, date_)
+    opts = _options(ledger, profile, date_)
     led, _ = read_ledger(ledger, opts.profile)
     per = _period(led, None, None)
-    forms = select("all")
+    forms = select(opts.profile, "all")
     report = _run_export(
         led, out, forms, ("docx", "pdf", "xlsx"), per, opts, Filters(), RunFlags(print_=True)
     )
     for form in forms:
         for fmt in form.formats:
-            atomic_write(
-                out / "blank" / _blank_name(form, fmt),
-                render_blank(form, fmt, opts),
-            )
+            atomic_write(out / "blank" / _blank_name(form, fmt), render_blank(form, fmt, opts))
     click.echo(f"空白表格：{out / 'blank'}")
     if report.failures:
         sys.exit(1)
@@ -619,7 +703,7 @@ def demo(out: Path, ledger: Path, profile: str, date_: str | None) -> None:
 
 @main.group()
 def templates() -> None:
-    """模板相关命令。"""
+    """模板：检查、复制给自己修改、由表单声明重新生成。"""
 
 
 @templates.command(name="check")
@@ -630,7 +714,7 @@ def templates() -> None:
     default=None,
     help="自己修改过的模板所在文件夹（默认内置模板）。",
 )
-@click.option("--profile", default=DEFAULT_PROFILE)
+@click.option("--profile", default=DEFAULT_PROFILE, show_default=True, help=PROFILE_HELP)
 def templates_check(folder: Path | None, profile: str) -> None:
     """用空白数据填充每个模板，检查标签拼写和语法；有问题时退出码为 1。"""
     problems = check_templates(Options(profile=load_profile(profile)), folder)
@@ -639,6 +723,41 @@ def templates_check(folder: Path | None, profile: str) -> None:
     if problems:
         sys.exit(1)
     click.echo("模板检查通过。")
+
+
+@templates.command(name="copy")
+@click.argument("form_id")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--profile", default=DEFAULT_PROFILE, show_default=True, help=PROFILE_HELP)
+def templates_copy(form_id: str, directory: Path, profile: str) -> None:
+    """把表单的 Word 模板复制到 DIRECTORY，供在 Word/WPS 中修改；导出时加 --templates DIRECTORY。"""
+    prof = load_profile(profile)
+    ids = [f.id for f in forms_of(prof).values()] if form_id == "all" else [form_id]
+    directory.mkdir(parents=True, exist_ok=True)
+    for fid in ids:
+        form = select(prof, fid)[0]
+        for variant in ("", "a3"):
+            src = form.template("docx", variant=variant)
+            if src.is_file() and (variant == "" or src.name.count(".") == 2):
+                shutil.copyfile(src, directory / src.name)
+                click.echo(str(directory / src.name))
+    click.echo(
+        f"修改后检查：formgen templates check --dir {directory}；"
+        f"导出：formgen export 台账.xlsx --templates {directory}"
+    )
+
+
+@templates.command(name="build")
+@click.option("--profile", default=DEFAULT_PROFILE, show_default=True, help=PROFILE_HELP)
+@click.option(
+    "--form", "form_ids", default="all", show_default=True, help="表单 id，逗号分隔，或 all。"
+)
+def templates_build(profile: str, form_ids: str) -> None:
+    """由表单声明和共用部件重新生成表单文件夹中的 Word 模板（会覆盖其中的 .docx）。"""
+    from generator.forms.docx_templates import write_templates
+
+    for path in write_templates(select(load_profile(profile), form_ids)):
+        click.echo(str(path))
 
 
 @main.group(name="archive")
@@ -657,14 +776,6 @@ def _archive_option(f: Callable[..., Any]) -> Callable[..., Any]:
         show_default=True,
         help="档案目录。",
     )(f)
-
-
-def open_registry(archive: Path, db: str) -> Registry:
-    """The registry: a SQLAlchemy URL when given, else <archive>/registry.sqlite."""
-    try:
-        return Registry(db or archive / "registry.sqlite")
-    except Exception as exc:  # unreachable server, bad URL, no driver
-        raise UserError(f"无法打开登记库「{db or archive / 'registry.sqlite'}」：{exc}") from None
 
 
 @archive_group.command(name="ingest")
@@ -693,48 +804,37 @@ def archive_ingest(scans: tuple[Path, ...], archive: Path, db: str) -> None:
     )
 
 
+STATUS_HEADERS = ("单位", "社区", "小区", "编号", "姓名", "年度", "文件编号")
+
+
 @archive_group.command(name="status")
-@click.option("--year", type=int, default=None)
-@click.option("--unit", default="")
-@click.option("--community", default="")
-@click.option("--form", "form_id", default="a5", show_default=True)
+@click.option("--year", type=int, default=None, help="只看此年度。")
+@click.option("--unit", default="", help="只看此单位。")
+@click.option("--community", default="", help="只看此社区。")
+@click.option("--form", "form_id", default="a5", show_default=True, help="表单 id。")
 @_archive_option
 def archive_status(
     year: int | None, unit: str, community: str, form_id: str, archive: Path, db: str
 ) -> None:
     """列出已生成但尚无签字归档件的党员干部（按单位、社区、小区），并写 XLSX。"""
-    from openpyxl import Workbook
+    from generator.render.report import table_workbook
 
     registry = open_registry(archive, db)
     try:
         rows = registry.missing(form_id, year, unit, community)
     finally:
         registry.close()
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.append(["单位", "社区", "小区", "编号", "姓名", "年度", "文件编号"])
     current = None
     for r in rows:
         if (r["unit"], r["community"], r["compound"]) != current:
             current = (r["unit"], r["community"], r["compound"])
             click.echo(f"{r['unit']} ｜ {r['community']} ｜ {r['compound']}")
         click.echo(f"    {r['member_id']}  {r['name']}  {r['doc_no']}")
-        ws.append(
-            [
-                r["unit"],
-                r["community"],
-                r["compound"],
-                r["member_id"],
-                r["name"],
-                r["year"],
-                r["doc_no"],
-            ]
-        )
+    keys = ("unit", "community", "compound", "member_id", "name", "year", "doc_no")
     target = archive / f"status_{form_id}_{year or 'all'}.xlsx"
-    buf = io.BytesIO()
-    wb.save(buf)
-    atomic_write(target, buf.getvalue())
+    atomic_write(
+        target, table_workbook("缺签字件", STATUS_HEADERS, [[r[k] for k in keys] for r in rows])
+    )
     click.echo(f"尚缺签字归档件 {len(rows)} 份。清单：{target}")
 
 
@@ -758,7 +858,7 @@ def archive_verify(archive: Path, db: str) -> None:
 
 
 @archive_group.command(name="package")
-@click.option("--year", type=int, required=True)
+@click.option("--year", type=int, required=True, help="年度。")
 @click.option(
     "--for",
     "keeper",
@@ -766,7 +866,12 @@ def archive_verify(archive: Path, db: str) -> None:
     required=True,
     help="按保管单位分包：单位、社区或小区党支部。",
 )
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="输出文件夹（默认 档案目录/_packages）。",
+)
 @_archive_option
 def archive_package(year: int, keeper: str, out: Path | None, archive: Path, db: str) -> None:
     """每个保管单位一个 zip：签字件、DA/T 22-2015 目录（XLSX）和哈希清单。"""

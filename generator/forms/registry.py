@@ -1,108 +1,218 @@
-"""The forms, declared once as data: id, title, scope, formats, context builders, table.
+"""A form is one folder: ``<profile>/forms/<id>/`` holds ``form.yaml`` (the declaration:
+id, label, title, scope, paper, formats, columns declared once), ``<id>.py`` (the code
+that builds a document's context from the ledger: ``build`` and ``blank``), ``<id>.typ``
+(the PDF layout) and ``<id>.docx`` (the Word template, made by ``formgen templates
+build`` from the declaration and the shared components).
 
-Backends read ``columns`` (XLSX) or the template files named after the id; nothing
-else in the code knows a particular form.
+A profile's forms are its folders that hold a form.yaml; nothing else registers them.
+From a form's id the reader goes to its folder, and from there to everything it is.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import importlib.util
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
-from generator.errors import UserError
-from generator.forms import context as cx
-from generator.forms import notices as nt
+from generator.errors import TemplateError, UserError
+from generator.ledger.model import Ledger
+from generator.policy.profile import Profile, read_yaml
+from generator.types import Context, Options, Scope
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
-
-BUILDING, COMPOUND, UNIT_PERIOD, MEMBER_YEAR = "building", "compound", "unit_period", "member_year"
+# Scopes a form may be made per (one document each); record:<sheet> is one per row.
+SCOPES = ("building", "compound", "community", "unit", "unit_community", "member")
+KINDS = ("table", "sheet", "notice")
+FORMATS = ("docx", "pdf", "xlsx")
 
 
 @dataclass(frozen=True)
 class Column:
-    """One column of a tabular form: context key, header, optional group header, width."""
+    """One column of a tabular form: context key, header, an optional group header over
+    several columns, width (Excel characters), the alignment of its cells, and where the
+    header may break into lines."""
 
     key: str
     label: str
     group: str = ""
     width: float = 12
+    align: str = "left"  # left | center
+    wrap: str = ""  # the header in a narrow column, its lines split by | (个人特长或|熟悉领域)
+
+    @property
+    def head(self) -> str:
+        """The header as tables print it: the label, or its lines from ``wrap``."""
+        return self.wrap.replace("|", "\n") if self.wrap else self.label
 
 
 @dataclass(frozen=True)
-class FormSpec:
+class Form:
+    """A form's declaration, as its form.yaml gives it. Plain data: it travels to the
+    worker processes; the builder is found again from ``folder``."""
+
     id: str
-    label: str  # 附件1
+    label: str  # 附件1, printed top left ('' for notices)
     name: str  # short name used in file names
+    title: str
     scope: str
+    kind: str  # table | sheet | notice: which shared components draw it
     formats: tuple[str, ...]
-    landscape: bool
-    build: Callable[..., cx.Context]
-    blank: Callable[[cx.Options], cx.Context]
+    folder: Path
+    profile: str
+    landscape: bool = False
+    paper: str = "a4"
+    period: str = "run"  # run | year | half: the period one document covers
     columns: tuple[Column, ...] = ()
-    kind: str = "forms"  # template folder: forms | notices
+    numbered: bool = False  # carries 编号 and its QR code
     alt_scope: str = ""  # a second grouping the run may ask for (n3: per compound)
+    prints: tuple[str, ...] = ()  # ledger columns printed as typed ("posts.post")
+    texts: dict[str, str] = field(default_factory=dict)  # the seed's wording: notes, rules
+    page: dict[str, Any] = field(default_factory=dict)  # margin: {top, …} (mm), table_size
 
     def template(self, ext: str, folder: Path | None = None, variant: str = "") -> Path:
-        """Path of this form's template for a format ('docx' or 'typ'); a variant such as
-        'a3' picks ``<id>.a3.<ext>`` where one exists. A user folder wins over ours."""
+        """Path of this form's template ('docx' or 'typ'); a variant such as 'a3' picks
+        ``<id>.a3.<ext>`` where one exists. A clerk's folder wins over the form's own."""
         names = ([f"{self.id}.{variant}.{ext}"] if variant else []) + [f"{self.id}.{ext}"]
-        for base in (folder, TEMPLATES / self.kind):
+        for base in (folder, self.folder):
             for name in names:
                 if base is not None and (base / name).is_file():
                     return base / name
-        return TEMPLATES / self.kind / names[-1]
+        return self.folder / names[-1]
+
+    def text(self, key: str, **values: Any) -> str:
+        """One of the form's texts (form.yaml ``texts:``), with {placeholders} filled."""
+        raw = self.texts.get(key, "")
+        return raw.format(**values) if values else raw
 
 
-FORMS: dict[str, FormSpec] = {
-    f.id: f
-    for f in (
-        FormSpec("a1", "附件1", "党员干部基本情况公示表", BUILDING, ("docx", "pdf", "xlsx"), True,
-                 cx.a1, cx.a1_blank, columns=(
-                     Column("no", "序号", width=6), Column("name", "姓名", width=10),
-                     Column("unit_title", "所在单位及职务", width=34),
-                     Column("phone", "联系方式", width=15), Column("address", "家庭住址", width=26),
-                     Column("speciality", "个人特长或熟悉领域", width=20),
-                     Column("party", "是否为党员", width=11))),
-        FormSpec("a2", "附件2", "决策共谋活动情况统计表", UNIT_PERIOD, ("xlsx", "docx", "pdf"),
-                 True,
-                 cx.a2, cx.a2_blank, columns=(
-                     Column("no", "序号", width=6), Column("name", "姓名", width=10),
-                     Column("job", "职务", width=16),
-                     Column("community", "社区", "居住地社区（小区）", 14),
-                     Column("compound", "小区", "居住地社区（小区）", 14),
-                     Column("count", "次数", "参加决策共谋情况", 7),
-                     Column("matters", "参与事项", "参加决策共谋情况", 44),
-                     Column("note", "备注", width=14))),
-        FormSpec("a3", "附件3", "发展共建活动承诺书", MEMBER_YEAR, ("docx", "pdf"), False,
-                 cx.a3, cx.a3_blank),
-        FormSpec("a4", "附件4", "在所在小区任职情况统计表", UNIT_PERIOD, ("xlsx", "docx", "pdf"),
-                 True,
-                 cx.a4, cx.a4_blank, columns=(
-                     Column("no", "序号", width=6), Column("name", "姓名", width=10),
-                     Column("job", "职务", width=16),
-                     Column("community", "社区", "居住地社区（小区）", 14),
-                     Column("compound", "小区", "居住地社区（小区）", 14),
-                     Column("post", "任职岗位", width=18), Column("since", "任职时间", width=14),
-                     Column("note", "备注", width=18))),
-        FormSpec("a5", "附件5", "“五亮五共”活动情况评价表", MEMBER_YEAR, ("docx", "pdf"), False,
-                 cx.a5, cx.a5_blank),
-        FormSpec("n1", "亮身份公示", "亮身份公示", BUILDING, ("docx", "pdf"), True, nt.n1,
-                 nt.n1_blank, kind="notices"),
-        FormSpec("n2", "承诺事项公示", "承诺事项公示", COMPOUND, ("docx", "pdf"), False, nt.n2,
-                 nt.n2_blank, kind="notices"),
-        FormSpec("n3", "评价结果公示", "评价结果公示", UNIT_PERIOD, ("docx", "pdf"), False,
-                 nt.n3, nt.n3_blank, kind="notices", alt_scope=COMPOUND),
+def _columns(raw: Any, where: str, siblings: dict[str, Any]) -> tuple[Column, ...]:
+    if isinstance(raw, dict) and "same_as" in raw:  # another form's columns, declared there
+        other = siblings.get(str(raw["same_as"]))
+        if other is None:
+            raise UserError(f"{where}：columns.same_as 指向的表单「{raw['same_as']}」不存在。")
+        return _columns(other.get("columns", []), where, siblings)
+    try:
+        return tuple(Column(**c) for c in raw or [])
+    except TypeError as exc:
+        raise UserError(f"{where}：columns 写法有误（{exc}）。") from None
+
+
+def _declaration(folder: Path, profile: Profile, siblings: dict[str, Any]) -> Form:
+    raw = siblings[folder.name]
+    where = f"表单声明「{folder / 'form.yaml'}」"
+    missing = [k for k in ("id", "name", "title", "scope", "kind", "formats") if not raw.get(k)]
+    if missing:
+        raise UserError(f"{where}缺少：{'、'.join(missing)}。")
+    scope = str(raw["scope"])
+    if scope not in SCOPES and not re.fullmatch(r"record:\w+", scope):
+        raise UserError(
+            f"{where}：未知的 scope「{scope}」。", f"可用：{'、'.join(SCOPES)}、record:<表>"
+        )
+    if raw["kind"] not in KINDS:
+        raise UserError(f"{where}：未知的 kind「{raw['kind']}」。", f"可用：{'、'.join(KINDS)}")
+    fmts = tuple(str(f) for f in raw["formats"])
+    if set(fmts) - set(FORMATS):
+        raise UserError(f"{where}：未知的格式 {set(fmts) - set(FORMATS)}。")
+    return Form(
+        id=str(raw["id"]),
+        label=str(raw.get("label", "")),
+        name=str(raw["name"]),
+        title=str(raw["title"]),
+        scope=scope,
+        kind=str(raw["kind"]),
+        formats=fmts,
+        folder=folder,
+        profile=profile.id,
+        landscape=bool(raw.get("landscape", False)),
+        paper=str(raw.get("paper", "a4")),
+        period=str(raw.get("period", "run")),
+        columns=_columns(raw.get("columns"), where, siblings),
+        numbered=bool(raw.get("numbered", False)),
+        alt_scope=str(raw.get("alt_scope", "")),
+        prints=tuple(raw.get("prints", ())),
+        texts=dict(raw.get("texts", {})),
+        page=dict(raw.get("page", {})),
     )
-}  # fmt: skip
 
 
-def select(spec: str) -> list[FormSpec]:
-    """'all' or 'a1,a3' -> the form specs, in declaration order; unknown ids are an error."""
+_FORMS: dict[Path, dict[str, Form]] = {}
+
+
+def _natural(form_id: str) -> tuple[str, int, str]:
+    m = re.fullmatch(r"([a-z]+)(\d+)(.*)", form_id)
+    return (m.group(1), int(m.group(2)), m.group(3)) if m else (form_id, 0, "")
+
+
+def forms_of(profile: Profile) -> dict[str, Form]:
+    """The profile's forms by id, in id order (a1, a2, …, n1, …)."""
+    if profile.folder not in _FORMS:
+        raw: dict[str, Any] = {}
+        for path in sorted(profile.forms_dir.glob("*/form.yaml")):
+            raw[path.parent.name] = read_yaml(path)
+        forms = [_declaration(profile.forms_dir / name, profile, raw) for name in raw]
+        _FORMS[profile.folder] = {f.id: f for f in sorted(forms, key=lambda f: _natural(f.id))}
+    return _FORMS[profile.folder]
+
+
+def select(profile: Profile, spec: str) -> list[Form]:
+    """'all' or 'a1,a3' -> the profile's forms, in id order; unknown ids are an error."""
+    forms = forms_of(profile)
     if spec.strip().lower() in {"", "all"}:
-        return list(FORMS.values())
+        return list(forms.values())
     ids = [s.strip().lower() for s in spec.split(",") if s.strip()]
-    unknown = [i for i in ids if i not in FORMS]
+    unknown = [i for i in ids if i not in forms]
     if unknown:
-        raise UserError(f"未知的表单：{'、'.join(unknown)}。", f"可用：{', '.join(FORMS)}、all")
-    return [FORMS[i] for i in FORMS if i in ids]
+        raise UserError(
+            f"政策配置「{profile.id}」没有表单：{'、'.join(unknown)}。",
+            f"可用：{', '.join(forms)}、all（formgen forms --profile {profile.id} 可列出）",
+        )
+    return [f for i, f in forms.items() if i in ids]
+
+
+_MODULES: dict[Path, ModuleType] = {}
+
+
+def code_of(form: Form) -> ModuleType:
+    """The form's own code (``<id>.py`` in its folder), imported once per process."""
+    path = form.folder / f"{form.id}.py"
+    if path not in _MODULES:
+        if not path.is_file():
+            raise TemplateError(str(path), "找不到表单的取数代码")
+        slug = re.sub(r"\W", "_", form.profile)
+        name = f"formgen_forms.{slug}.{form.id}"
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _MODULES[path] = module
+    return _MODULES[path]
+
+
+def build(form: Form, ledger: Ledger, scope: Scope, opts: Options) -> Context:
+    """One document's context: the form's ``build(ledger, scope, opts, form)``."""
+    ctx: Context = code_of(form).build(ledger, scope, opts, form)
+    return ctx
+
+
+def blank(form: Form, opts: Options) -> Context:
+    """An entirely blank form's context: the form's ``blank(opts, form)``."""
+    ctx: Context = code_of(form).blank(opts, form)
+    return ctx
+
+
+def strict_columns(profile: Profile) -> set[str]:
+    """Closed-set columns whose unknown values are errors: those a form of the profile
+    prints and those a rule counts ("sheet.column")."""
+    found = {p for f in forms_of(profile).values() for p in f.prints}
+    for rule in profile.rules:
+        share = rule.get("share", {})
+        where = {
+            **rule.get("where", {}),
+            **(share.get("where", {}) if isinstance(share, dict) else {}),
+        }
+        sheet = rule.get("count") or (share.get("count") if isinstance(share, dict) else "")
+        found |= {f"{sheet}.{col}" for col in where if sheet}
+    return found

@@ -15,7 +15,18 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from generator.ledger.schema import CHOICE, DATE, EXAMPLE_MARK, NUMBER, PHONE, SHEETS, YEAR, YESNO
+from generator.ledger.load import PROFILE_PROPERTY
+from generator.ledger.schema import (
+    CHOICE,
+    DATE,
+    EXAMPLE_MARK,
+    NUMBER,
+    PHONE,
+    SIGNED,
+    YEAR,
+    YESNO,
+    schema_for,
+)
 from generator.policy.profile import Profile
 from generator.render.ziputil import rezip
 
@@ -24,6 +35,7 @@ _HINTS = {
     YEAR: "四位年份，如 2023",
     PHONE: "手机11位或带区号座机，如 0719-8652545",
     NUMBER: "数字，如 2 或 1.5",
+    SIGNED: "数字，可为负数，如 5 或 -2",
     YESNO: "是 或 否（空白视为“是”）",
 }
 GUIDE = [
@@ -35,12 +47,17 @@ GUIDE = [
     "4. 日期可写作 2023-02-01、2023/2/1、2023.2.1、2023年2月1日 或 Excel 日期。",
     "5. 带下拉箭头的列只能从列表中选择。",
     "6. 填好后运行：formgen check 台账.xlsx 检查，再运行 formgen export 生成表格。",
+    "7. 本台账所用的政策配置已记在文件属性中，formgen 会自动使用；也可用 --profile 指定。",
 ]
 
 
 def blank_workbook(profile: Profile) -> bytes:
-    """The profile -> bytes of a blank ledger .xlsx."""
+    """The profile -> bytes of a blank ledger .xlsx: its sheets (the common core, the
+    optional ones it uses, its own), and its id recorded for the commands that read it."""
+    from openpyxl.packaging.custom import StringProperty
+
     wb = Workbook()
+    wb.custom_doc_props.append(StringProperty(name=PROFILE_PROPERTY, value=profile.id))
     guide = wb.active
     assert guide is not None
     guide.title = "说明"
@@ -50,7 +67,7 @@ def blank_workbook(profile: Profile) -> bytes:
             name="仿宋_GB2312", size=12, bold=i == 1
         )
     head_fill = PatternFill("solid", fgColor="DDEBF7")
-    for sheet in SHEETS:
+    for sheet in schema_for(profile).in_workbook():
         ws = wb.create_sheet(sheet.name)
         for j, col in enumerate(sheet.columns, start=1):
             letter = get_column_letter(j)
@@ -61,7 +78,7 @@ def blank_workbook(profile: Profile) -> bytes:
             ws.column_dimensions[letter].width = max(col.width, len(col.header) * 2 + 2)
             hint = _HINTS.get(col.kind, "")
             if col.kind == CHOICE:
-                hint = "可选：" + "、".join(getattr(profile, col.choices))
+                hint = "可选：" + "、".join(profile.choices(col.choices))
             if hint or col.required:
                 cell.comment = Comment(("必填。" if col.required else "") + hint, "formgen")
             example = ws.cell(
@@ -70,7 +87,7 @@ def blank_workbook(profile: Profile) -> bytes:
             example.font = Font(italic=True, color="808080")
             rng = f"{letter}3:{letter}5000"
             if col.kind in (CHOICE, YESNO):
-                values = getattr(profile, col.choices) if col.kind == CHOICE else ("是", "否")
+                values = profile.choices(col.choices) if col.kind == CHOICE else ("是", "否")
                 dv = DataValidation(
                     type="list",
                     formula1='"' + ",".join(values) + '"',

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import Issue, UserError
-from generator.ledger.schema import SHEET_BY_KEY, SHEET_BY_NAME, SHEETS, canon_header
+from generator.ledger.schema import Schema, build_schema, canon_header
 
 Cell = str | int | float | bool | dt.date | dt.datetime | dt.time | dt.timedelta | None
 
@@ -42,30 +42,32 @@ class RawLedger:
     source: str
     sheets: Mapping[str, RawSheet]
     issues: list[Issue] = field(default_factory=list)
+    profile: str = ""  # the profile recorded in the workbook by ``formgen init --profile``
 
 
-def load(path: str | Path) -> RawLedger:
-    """Read an .xlsx workbook, a folder of <sheet>.csv files, or a .json file."""
+def load(path: str | Path, schema: Schema | None = None) -> RawLedger:
+    """Read an .xlsx workbook, a folder of <sheet>.csv files, or a .json file; the sheets
+    of ``schema`` (default: the common core) are the ones read."""
+    schema = schema or build_schema(())
     p = Path(path)
     if not p.exists():
         raise UserError(f"找不到台账文件「{p}」。", "请检查路径；可用 formgen init 生成空白台账。")
     if p.is_dir():
-        return _load_csv_dir(p)
+        return _load_csv_dir(p, schema)
     suffix = p.suffix.lower()
     if suffix in {".xlsx", ".xlsm"}:
-        return _load_xlsx(p)
+        return _load_xlsx(p, schema)
     if suffix == ".json":
-        return _load_json(p)
+        return _load_json(p, schema)
     if suffix == ".csv":
-        return _load_csv_dir(p.parent, only=p)
+        return _load_csv_dir(p.parent, schema, only=p)
     raise UserError(
         f"不支持的台账格式「{p.name}」。", "请使用 .xlsx 工作簿、CSV 文件夹或 .json 文件。"
     )
 
 
-def _find_header(rows: list[list[Cell]], sheet: str) -> int:
-    """Index of the header row among the first rows: the one naming a known column."""
-    known = {c.header for c in SHEET_BY_NAME[sheet].columns} if sheet in SHEET_BY_NAME else set()
+def _find_header(rows: list[list[Cell]], known: set[str]) -> int:
+    """Index of the header row among the first rows: the one naming known columns."""
     for i, row in enumerate(rows[:6]):
         names = {canon_header(str(v)) for v in row if v is not None}
         if len(names & known) >= 2 or (known and names & known == known):
@@ -73,13 +75,13 @@ def _find_header(rows: list[list[Cell]], sheet: str) -> int:
     return 0
 
 
-def _sheet_from_rows(file: str, name: str, rows: Iterator[list[Cell]]) -> RawSheet:
+def _sheet_from_rows(file: str, name: str, rows: Iterator[list[Cell]], known: set[str]) -> RawSheet:
     head: list[list[Cell]] = []
     for row in rows:
         head.append(row)
         if len(head) >= 6:
             break
-    h = _find_header(head, name)
+    h = _find_header(head, known)
     headers = [canon_header(str(v)) if v is not None else "" for v in head[h]] if head else []
     sheet = RawSheet(file=file, name=name, headers=headers)
     rownum = h + 1
@@ -90,7 +92,12 @@ def _sheet_from_rows(file: str, name: str, rows: Iterator[list[Cell]]) -> RawShe
     return sheet
 
 
-def _load_xlsx(p: Path) -> RawLedger:
+def _known(schema: Schema, name: str) -> set[str]:
+    sheet = schema.by_name.get(name)
+    return {c.header for c in sheet.columns} if sheet else set()
+
+
+def _load_xlsx(p: Path, schema: Schema) -> RawLedger:
     """Cell values through calamine (Rust; 1.6 s for 800,000 cells where openpyxl's
     read-only mode took 17 s). Formulas are data, never evaluated: a cell that holds a
     formula is read as the formula's text, as the clerk typed it."""
@@ -102,7 +109,7 @@ def _load_xlsx(p: Path) -> RawLedger:
         raise UserError(
             f"无法打开工作簿「{p}」：{exc}", "请确认文件是 Excel/WPS 保存的 .xlsx。"
         ) from None
-    return RawLedger(source=str(p), sheets=_XlsxSheets(p, wb))
+    return RawLedger(source=str(p), sheets=_XlsxSheets(p, wb, schema), profile=recorded_profile(p))
 
 
 class _XlsxSheets(Mapping[str, RawSheet]):
@@ -111,9 +118,10 @@ class _XlsxSheets(Mapping[str, RawSheet]):
     when first asked for: the validator converts one sheet while the next is parsed
     (10,000-member ledger: load and validate 3.3 -> ~2.4 s)."""
 
-    def __init__(self, p: Path, wb: Any) -> None:
+    def __init__(self, p: Path, wb: Any, schema: Schema) -> None:
         self.path = p
-        order = {s.name: i for i, s in enumerate(SHEETS)}
+        self.schema = schema
+        order = {s.name: i for i, s in enumerate(schema.sheets)}
         titles = {canon_header(t): t for t in wb.sheet_names}  # of two alike, the last
         known = sorted((n for n in titles if n in order), key=order.__getitem__)
         self.titles = {n: titles[n] for n in known}
@@ -138,7 +146,9 @@ class _XlsxSheets(Mapping[str, RawSheet]):
                 row = grid[r]
                 row.extend([None] * (c + 1 - len(row)))
                 row[c] = text
-            self.done[name] = _sheet_from_rows(self.path.name, name, iter(grid))
+            self.done[name] = _sheet_from_rows(
+                self.path.name, name, iter(grid), _known(self.schema, name)
+            )
             del self.parsed[name]
         return self.done[name]
 
@@ -199,24 +209,24 @@ def _decode(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def _load_csv_dir(d: Path, only: Path | None = None) -> RawLedger:
+def _load_csv_dir(d: Path, schema: Schema, only: Path | None = None) -> RawLedger:
     sheets: dict[str, RawSheet] = {}
     ledger = RawLedger(source=str(only or d), sheets=sheets)
     files = [only] if only else sorted(d.glob("*.csv"))
     for f in files:
         name = canon_header(f.stem)
-        if name not in SHEET_BY_NAME:
+        if name not in schema.by_name:
             continue
         text = _decode(f.read_bytes())
         rows = (list(r) for r in csv.reader(io.StringIO(text)))
-        sheets[name] = _sheet_from_rows(f.name, name, rows)  # type: ignore[arg-type]
+        sheets[name] = _sheet_from_rows(f.name, name, rows, _known(schema, name))  # type: ignore[arg-type]
     if not ledger.sheets:
-        names = "、".join(s.name for s in SHEETS)
+        names = "、".join(s.name for s in schema.sheets)
         raise UserError(f"文件夹「{d}」中没有可识别的 CSV 台账。", f"文件名应为工作表名：{names}")
     return ledger
 
 
-def _load_json(p: Path) -> RawLedger:
+def _load_json(p: Path, schema: Schema) -> RawLedger:
     try:
         data = json.loads(p.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -224,10 +234,11 @@ def _load_json(p: Path) -> RawLedger:
     if not isinstance(data, dict):
         raise UserError(f"JSON 台账「{p}」应是以工作表名为键的对象。")
     sheets: dict[str, RawSheet] = {}
-    ledger = RawLedger(source=str(p), sheets=sheets)
+    recorded = data.get("_profile")
+    ledger = RawLedger(source=str(p), sheets=sheets, profile=str(recorded or ""))
     for key, records in data.items():
         name = canon_header(key)
-        sheet = SHEET_BY_NAME.get(name) or SHEET_BY_KEY.get(key)
+        sheet = schema.by_name.get(name) or schema.by_key.get(key)
         if sheet is None or not isinstance(records, list):
             continue
         headers: list[str] = []
@@ -243,3 +254,31 @@ def _load_json(p: Path) -> RawLedger:
                 raw.rows.append((i, [canon.get(h) for h in headers]))
         sheets[sheet.name] = raw
     return ledger
+
+
+PROFILE_PROPERTY = "formgen-profile"
+_PROP = re.compile(
+    r'<property[^>]*name="' + PROFILE_PROPERTY + r'"[^>]*>\s*<vt:lpwstr>([^<]*)</vt:lpwstr>'
+)
+
+
+def recorded_profile(path: str | Path) -> str:
+    """The profile id ``formgen init --profile`` recorded in a workbook ('' if none)."""
+    p = Path(path)
+    if p.suffix.lower() == ".json":
+        try:
+            data = json.loads(p.read_text(encoding="utf-8-sig"))
+        except (OSError, UnicodeDecodeError, ValueError):
+            return ""
+        return str(data.get("_profile", "")) if isinstance(data, dict) else ""
+    if p.suffix.lower() not in {".xlsx", ".xlsm"}:
+        return ""
+    try:
+        with zipfile.ZipFile(p) as z:
+            if "docProps/custom.xml" not in z.namelist():
+                return ""
+            xml = z.read("docProps/custom.xml").decode("utf-8", errors="replace")
+    except (OSError, zipfile.BadZipFile):
+        return ""
+    m = _PROP.search(xml)
+    return html.unescape(m.group(1)).strip() if m else ""

@@ -6,6 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 
 @dataclass(slots=True)
@@ -55,6 +56,9 @@ class Member:
     speciality: str = ""
     is_party: bool = True
     reg_date: dt.date | None = None
+    birth_date: dt.date | None = None
+    report_mode: str = ""
+    relief: str = ""
     row: int = 0
 
     @property
@@ -98,6 +102,8 @@ class Activity:
     content: str = ""
     hours: float | None = None
     confirmer: str = ""
+    place: str = ""
+    rating: str = ""
 
 
 @dataclass(slots=True)
@@ -108,6 +114,24 @@ class Evaluation:
     duty_text: str = ""
     grades: dict[str, str] = field(default_factory=dict)  # party key -> grade word
     comments: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Record:
+    """One row of a sheet without a model of its own (考核, 积分, 清单, a profile's sheets):
+    its values by column key, its row number, and the member it points at, if any."""
+
+    sheet: str
+    row: int
+    values: dict[str, Any]
+    member_id: str = ""
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = self.values.get(key)
+        return default if value is None or value == "" else value
 
 
 @dataclass
@@ -124,6 +148,32 @@ class Ledger:
     posts: dict[str, list[Post]] = field(default_factory=lambda: defaultdict(list))
     activities: dict[str, list[Activity]] = field(default_factory=lambda: defaultdict(list))
     evaluations: dict[tuple[str, int], Evaluation] = field(default_factory=dict)
+    tables: dict[str, list[Record]] = field(default_factory=lambda: defaultdict(list))
+
+    def table(self, key: str) -> list[Record]:
+        """The rows of a sheet without a model of its own, by the sheet's key, in order."""
+        return self.tables.get(key, [])
+
+    def of_member(self, key: str, member_id: str) -> list[Record]:
+        """The rows of such a sheet that point at one member."""
+        return self._by_member.get((key, member_id), [])
+
+    @cached_property
+    def evaluations_of(self) -> dict[str, list[Evaluation]]:
+        """Each member's evaluations, by member id."""
+        index: dict[str, list[Evaluation]] = defaultdict(list)
+        for (mid, _), ev in self.evaluations.items():
+            index[mid].append(ev)
+        return index
+
+    @cached_property
+    def _by_member(self) -> dict[tuple[str, str], list[Record]]:
+        index: dict[tuple[str, str], list[Record]] = defaultdict(list)
+        for key, rows in self.tables.items():
+            for r in rows:
+                if r.member_id:
+                    index[(key, r.member_id)].append(r)
+        return index
 
     def years(self) -> list[int]:
         """Years that appear in pledges, evaluations, decisions and activities."""
@@ -131,6 +181,13 @@ class Ledger:
         ys |= {p.year for ps in self.pledges.values() for p in ps}
         ys |= {d.date.year for ds in self.decisions.values() for d in ds}
         ys |= {a.date.year for acts in self.activities.values() for a in acts}
+        for rows in self.tables.values():
+            for r in rows:
+                year, day = r.values.get("year"), r.values.get("date")
+                if isinstance(year, int):
+                    ys.add(year)
+                elif isinstance(day, dt.date):
+                    ys.add(day.year)
         return sorted(ys)
 
     @cached_property

@@ -130,6 +130,23 @@ def number(value: object) -> float | None:
     return n
 
 
+def signed_number(value: object) -> float | None:
+    """A cell -> a number that may be negative ('-2', '＋5', '3分'). Empty -> None."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    s = halfwidth(text(value)).replace("－", "-").replace("＋", "+")
+    if not s:
+        return None
+    s = re.sub(r"\s*分$", "", s)
+    try:
+        n = float(s)
+    except ValueError:
+        raise ValueError("应为数字，如 5、-2 或 1.5") from None
+    if n != n:
+        raise ValueError("应为数字，如 5、-2 或 1.5")
+    return n
+
+
 def yes_no(value: object, default: bool | None = None) -> bool | None:
     """A cell -> True/False from 是/否 (also Y/N, 1/0, √/×). Empty -> default."""
     s = halfwidth(text(value)).upper()

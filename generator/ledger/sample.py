@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from generator.ledger.schema import SHEETS
+from generator.ledger.schema import schema_for
+from generator.policy.profile import load_profile
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏"
@@ -132,7 +133,10 @@ def generate(n_members: int = 160, year: int = 2026, seed: int = 7) -> dict[str,
         for k in range(scale)
         for n, o, t in UNITS
     ]
-    sheets: dict[str, list[list[Any]]] = {s.name: [[c.header for c in s.columns]] for s in SHEETS}
+    schema = schema_for(load_profile())
+    sheets: dict[str, list[list[Any]]] = {
+        s.name: [[c.header for c in s.columns]] for s in schema.in_workbook()
+    }
     for i, (name, org, typ) in enumerate(units):
         sheets["单位"].append(
             [

@@ -3,6 +3,11 @@
 All rules of DESIGN §2 live here: cell kinds and closed sets, required values, the
 references between sheets, member lookup by 编号 or 姓名 (+所在单位), duplicates. A row
 with an error is left out of the ledger; the caller decides whether errors block the run.
+
+Closed sets help rather than block: a value typed in other words is mapped through the
+profile's aliases; an unknown value in a column that no form prints and no rule counts
+is kept with a warning naming the nearest allowed values. A row that points at a member
+whose own row is in error is left out silently: the error is reported once, at that row.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ import functools
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from generator.errors import Issue
@@ -27,6 +32,7 @@ from generator.ledger.model import (
     Member,
     Pledge,
     Post,
+    Record,
     Unit,
 )
 from generator.ledger.schema import (
@@ -35,19 +41,21 @@ from generator.ledger.schema import (
     DATE,
     EXAMPLE_MARK,
     NUMBER,
-    PARTIES,
     PHONE,
-    SHEETS,
+    REQUIRED_SHEETS,
+    SIGNED,
     TEXT,
     YEAR,
     YESNO,
     Column,
     Sheet,
+    schema_for,
 )
+from generator.policy.privacy import sensitive
 from generator.policy.profile import Profile
 
-REQUIRED_SHEETS = ("单位", "社区", "小区", "党员干部")
 Row = dict[str, Any]
+TYPED = ("decisions", "pledges", "posts", "activities", "evaluations")
 
 
 class _Collector:
@@ -78,27 +86,53 @@ def _name(value: object) -> str:
 
 # The normaliser of each typed column kind.
 _DIRECT: dict[str, Callable[[Cell], object]] = {
-    DATE: nz.date, YEAR: nz.year, PHONE: nz.phone, NUMBER: nz.number,
-    CODE: nz.member_code, YESNO: functools.partial(nz.yes_no, default=True),
-}  # fmt: skip
+    DATE: nz.date,
+    YEAR: nz.year,
+    PHONE: nz.phone,
+    NUMBER: nz.number,
+    SIGNED: nz.signed_number,
+    CODE: nz.member_code,
+    YESNO: functools.partial(nz.yes_no, default=True),
+}
 
 
-def convert_cell(col: Column, value: Cell, profile: Profile) -> object:
-    """One raw cell -> its typed value by the column's kind; ValueError(中文) if illegal."""
+class Lenient(ValueError):
+    """A value outside a closed set that no form prints: kept, with a warning."""
+
+    def __init__(self, message: str, value: str) -> None:
+        super().__init__(message)
+        self.value = value
+
+
+def convert_cell(col: Column, value: Cell, profile: Profile, strict: bool = True) -> object:
+    """One raw cell -> its typed value by the column's kind; ValueError(中文) if illegal,
+    Lenient (a ValueError carrying the kept value) for an unknown value of a lenient set."""
     if col.kind in _DIRECT:
         return _DIRECT[col.kind](value)
     s = _name(value) if col.key in {"name", "member_name"} else nz.text(value)
     if col.kind == CHOICE and s:
-        allowed: tuple[str, ...] = getattr(profile, col.choices)
         folded = unicodedata.normalize("NFKC", s).replace(" ", "")
-        if folded not in allowed:
-            raise ValueError(f"应为以下之一：{'、'.join(allowed)}")
-        return folded
+        found = profile.canonical(col.choices, folded) or profile.canonical(col.choices, s)
+        if found is not None:
+            return found
+        allowed = profile.choices(col.choices)
+        near = profile.nearest(col.choices, folded)
+        hint = f"最接近的是：{'、'.join(near)}" if near else f"可选：{'、'.join(allowed)}"
+        if strict:
+            raise ValueError(f"应为以下之一：{'、'.join(allowed)}（{hint}）")
+        raise Lenient(f"不在可选值中（{hint}）；此列不打印、不计入规则，已按原文保留", s)
     return s
 
 
-def _rows(raw: RawSheet, sheet: Sheet, profile: Profile, out: _Collector) -> list[tuple[int, Row]]:
-    """Convert every row of a sheet; rows with a bad cell are reported and dropped."""
+def _rows(
+    raw: RawSheet,
+    sheet: Sheet,
+    profile: Profile,
+    out: _Collector,
+    strict: Collection[str] | None,
+) -> tuple[list[tuple[int, Row]], list[Row]]:
+    """Convert every row of a sheet: (the good rows, the partial rows dropped for a bad
+    cell — reported here — so that rows pointing at them can be left out quietly)."""
     by_header = {c.header: c for c in sheet.columns}
     index: dict[str, int] = {}
     for i, h in enumerate(raw.headers):
@@ -110,9 +144,14 @@ def _rows(raw: RawSheet, sheet: Sheet, profile: Profile, out: _Collector) -> lis
         if col.required and col.header not in index:
             out.add(raw, None, col.header, None, "缺少必填列")
     if any(c.required and c.header not in index for c in sheet.columns):
-        return []
-    plan = [(col, index.get(col.header), _converter(col, profile)) for col in sheet.columns]
+        return [], []
+    plan = [
+        (col, index.get(col.header), _converter(col, profile, _is_strict(sheet, col, strict)))
+        for col in sheet.columns
+    ]
+    watch = [col for col, pos, _ in plan if pos is not None and _watched(col)]
     result: list[tuple[int, Row]] = []
+    dropped: list[Row] = []
     for rownum, cells in raw.rows:
         first = next((nz.text(c) for c in cells if c is not None and c != ""), "")
         if first.startswith(EXAMPLE_MARK):
@@ -124,6 +163,10 @@ def _rows(raw: RawSheet, sheet: Sheet, profile: Profile, out: _Collector) -> lis
             value = cells[pos] if pos is not None and pos < n else None
             try:
                 row[col.key] = convert(value)
+            except Lenient as exc:
+                row[col.key] = exc.value
+                out.add(raw, rownum, col.header, exc.value, str(exc), "warning")
+                continue
             except ValueError as exc:
                 out.add(raw, rownum, col.header, nz.text(value), str(exc))
                 ok = False
@@ -131,19 +174,44 @@ def _rows(raw: RawSheet, sheet: Sheet, profile: Profile, out: _Collector) -> lis
             if col.required and row[col.key] in (None, ""):
                 out.add(raw, rownum, col.header, None, "必填项为空")
                 ok = False
+        for col in watch:
+            what = sensitive(str(row.get(col.key) or ""))
+            if what:
+                out.add(
+                    raw,
+                    rownum,
+                    col.header,
+                    row[col.key],
+                    f"疑似{what}写在了「{col.header}」列；公示时会被遮蔽，"
+                    f"请确认是否应填在{'「联系方式」' if what == '电话号码' else '「门牌号」'}列",
+                    "warning",
+                )
         if ok:
             result.append((rownum, row))
-    return result
+        else:
+            dropped.append(row)
+    return result, dropped
 
 
-def _converter(col: Column, profile: Profile) -> Callable[[Cell], object]:
+def _watched(col: Column) -> bool:
+    """Free-text columns where a phone or door number would be out of place."""
+    return col.kind == TEXT and col.key not in {"door", "name", "member_name", "org", "branch"}
+
+
+def _is_strict(sheet: Sheet, col: Column, strict: Collection[str] | None) -> bool:
+    if col.kind != CHOICE or strict is None:
+        return True
+    return f"{sheet.key}.{col.key}" in strict or f"{sheet.key}.*" in strict
+
+
+def _converter(col: Column, profile: Profile, strict: bool) -> Callable[[Cell], object]:
     """The cell converter of a column: the normaliser itself where convert_cell would
     only dispatch to it (half a million cells in a 10,000-member ledger)."""
     if col.kind == TEXT and col.key not in {"name", "member_name"}:
         return nz.text
     if col.kind in _DIRECT:
         return _DIRECT[col.kind]
-    return lambda value: convert_cell(col, value, profile)
+    return lambda value: convert_cell(col, value, profile, strict)
 
 
 def _unique(
@@ -176,18 +244,50 @@ def _fields(row: Row, *keys: str) -> dict[str, Any]:
     return {k: row[k] for k in keys if k in row and row[k] is not None}
 
 
-def validate(raw: RawLedger, profile: Profile) -> tuple[Ledger, list[Issue]]:
-    """RawLedger -> (Ledger of the valid rows, every issue found)."""
+class _Refused:
+    """Members whose own row is in error, by 编号 and by 姓名 (+所在单位)."""
+
+    def __init__(self) -> None:
+        self.ids: set[str] = set()
+        self.names: set[str] = set()
+        self.name_units: set[tuple[str, str]] = set()
+
+    def add(self, row: Row) -> None:
+        if row.get("id"):
+            self.ids.add(row["id"])
+        if row.get("name"):
+            self.names.add(row["name"])
+            self.name_units.add((row["name"], row.get("unit") or ""))
+
+    def covers(self, r: Row) -> bool:
+        """Whether a child row may point at one of these members."""
+        code, name, unit = r.get("member_id"), r.get("member_name"), r.get("member_unit")
+        if code:
+            return code in self.ids
+        return bool(name) and (name, unit) in self.name_units if unit else name in self.names
+
+
+def validate(
+    raw: RawLedger, profile: Profile, strict: Collection[str] | None = None
+) -> tuple[Ledger, list[Issue]]:
+    """RawLedger -> (Ledger of the valid rows, every issue found). ``strict``: the
+    closed-set columns ("sheet.column") whose unknown values are errors because a form
+    prints them or a rule counts them; the others only warn. None: all are strict."""
     out = _Collector()
     out.issues.extend(raw.issues)
     ledger = Ledger(source=raw.source)
     empty = RawSheet(file=_basename(raw.source), name="", headers=[])
+    schema = schema_for(profile)
     sheets: dict[str, RawSheet] = {}
     rows: dict[str, list[tuple[int, Row]]] = {}
-    for s in SHEETS:  # one sheet after another: an .xlsx parses the next one meanwhile
+    refused = _Refused()
+    for s in schema.sheets:  # one sheet after another: an .xlsx parses the next meanwhile
         if s.name in raw.sheets:
             sheets[s.key] = raw.sheets[s.name]
-            rows[s.key] = _rows(sheets[s.key], s, profile, out)
+            rows[s.key], dropped = _rows(sheets[s.key], s, profile, out, strict)
+            if s.key == "members":
+                for d in dropped:
+                    refused.add(d)
         else:
             sheets[s.key] = RawSheet(file=empty.file, name=s.name, headers=[])
             rows[s.key] = []
@@ -225,8 +325,14 @@ def validate(raw: RawLedger, profile: Profile) -> tuple[Ledger, list[Issue]]:
             )
         )
 
-    _members(rows["members"], sheets["members"], ledger, out)
-    _children(rows, sheets, ledger, out)
+    _members(rows["members"], sheets["members"], ledger, out, refused)
+    by_name: dict[str, list[Member]] = defaultdict(list)
+    for m in ledger.members.values():
+        by_name[m.name].append(m)
+    _children(rows, sheets, ledger, out, by_name, refused)
+    for s in schema.sheets:
+        if s.key not in TYPED and s.key not in {"units", "communities", "compounds", "members"}:
+            _records(s, rows[s.key], sheets[s.key], ledger, out, by_name, refused)
     return ledger, out.issues
 
 
@@ -238,7 +344,9 @@ def _natural(code: str) -> tuple[int, str]:
     return (int(code), "") if code.isdigit() else (10**12, code)
 
 
-def _members(rows: list[tuple[int, Row]], raw: RawSheet, ledger: Ledger, out: _Collector) -> None:
+def _members(
+    rows: list[tuple[int, Row]], raw: RawSheet, ledger: Ledger, out: _Collector, refused: _Refused
+) -> None:
     same = Counter((r["name"], r["unit"]) for _, r in rows)
     ids = Counter(r["id"] for _, r in rows if r["id"])
     members: list[Member] = []
@@ -272,6 +380,7 @@ def _members(rows: list[tuple[int, Row]], raw: RawSheet, ledger: Ledger, out: _C
             )
             bad = True
         if bad:
+            refused.add(r)
             continue
         fields = _fields(
             r,
@@ -285,6 +394,9 @@ def _members(rows: list[tuple[int, Row]], raw: RawSheet, ledger: Ledger, out: _C
             "speciality",
             "is_party",
             "reg_date",
+            "birth_date",
+            "report_mode",
+            "relief",
         )
         members.append(
             Member(
@@ -305,15 +417,14 @@ def _children(
     sheets: dict[str, RawSheet],
     ledger: Ledger,
     out: _Collector,
+    by_name: dict[str, list[Member]],
+    refused: _Refused,
 ) -> None:
-    by_name: dict[str, list[Member]] = defaultdict(list)
-    for m in ledger.members.values():
-        by_name[m.name].append(m)
     seen_eval: dict[tuple[str, int], int] = {}
-    for key in ("decisions", "pledges", "posts", "activities", "evaluations"):
+    for key in TYPED:
         raw = sheets[key]
         for rownum, r in rows[key]:
-            mid = _resolve(r, rownum, raw, ledger, by_name, out)
+            mid = _resolve(r, rownum, raw, ledger, by_name, out, refused)
             if mid is None:
                 continue
             if key == "decisions":
@@ -333,7 +444,12 @@ def _children(
                 ledger.posts[mid].append(Post(mid, **_fields(r, "post", "since", "note")))
             elif key == "activities":
                 ledger.activities[mid].append(
-                    Activity(mid, **_fields(r, "date", "kind", "content", "hours", "confirmer"))
+                    Activity(
+                        mid,
+                        **_fields(
+                            r, "date", "kind", "content", "hours", "confirmer", "place", "rating"
+                        ),
+                    )
                 )
             else:
                 k = (mid, r["year"])
@@ -352,13 +468,61 @@ def _children(
                     r["year"],
                     r["activity_text"],
                     r["duty_text"],
-                    grades={p: r[f"grade_{p}"] for p, _ in PARTIES if r.get(f"grade_{p}")},
-                    comments={p: r[f"comment_{p}"] for p, _ in PARTIES if r.get(f"comment_{p}")},
+                    grades={k[6:]: v for k, v in r.items() if k.startswith("grade_") and v},
+                    comments={k[8:]: v for k, v in r.items() if k.startswith("comment_") and v},
                 )
     for ds in ledger.decisions.values():
         ds.sort(key=lambda d: d.date)
     for acts in ledger.activities.values():
         acts.sort(key=lambda a: a.date)
+
+
+def _records(
+    sheet: Sheet,
+    rows: list[tuple[int, Row]],
+    raw: RawSheet,
+    ledger: Ledger,
+    out: _Collector,
+    by_name: dict[str, list[Member]],
+    refused: _Refused,
+) -> None:
+    """Rows of a sheet without a model of its own -> ledger.tables[sheet.key]."""
+    for rownum, r in rows:
+        mid = ""
+        if sheet.member_ref:
+            found = _resolve(r, rownum, raw, ledger, by_name, out, refused)
+            if found is None:
+                continue
+            mid = found
+        if not all(
+            _ref_ok(col, r.get(col.key), ledger, raw, rownum, out)
+            for col in sheet.columns
+            if col.ref
+        ):
+            continue
+        values = {k: v for k, v in r.items() if not k.startswith("_")}
+        ledger.tables[sheet.key].append(Record(sheet.key, rownum, values, mid))
+
+
+def _ref_ok(
+    col: Column, value: Any, ledger: Ledger, raw: RawSheet, rownum: int, out: _Collector
+) -> bool:
+    """Whether a referencing cell names something the ledger has (empty is fine)."""
+    if value in (None, ""):
+        return True
+    if col.ref == "members":
+        ok, where = value in ledger.members, "「党员干部」表中没有这个编号"
+    elif col.ref == "units":
+        ok, where = value in ledger.units, "该单位不在「单位」表中"
+    elif col.ref == "communities":
+        ok, where = value in ledger.communities, "该社区不在「社区」表中"
+    else:
+        sheet_key, _, key = col.ref.partition(".")
+        names = {r.values.get(key) for r in ledger.tables.get(sheet_key, [])}
+        ok, where = value in names, f"在被引用的表中找不到（{col.ref}）"
+    if not ok:
+        out.add(raw, rownum, col.header, value, where)
+    return ok
 
 
 def _resolve(
@@ -368,13 +532,16 @@ def _resolve(
     ledger: Ledger,
     by_name: dict[str, list[Member]],
     out: _Collector,
+    refused: _Refused,
 ) -> str | None:
-    """Find the member a child row points at, by 编号 or by 姓名 (+所在单位)."""
+    """Find the member a child row points at, by 编号 or by 姓名 (+所在单位). A row that
+    points at a member whose own row is in error is left out without a second error."""
     code, name, unit = r.get("member_id", ""), r.get("member_name", ""), r.get("member_unit", "")
     if code:
         m = ledger.members.get(code)
         if m is None:
-            out.add(raw, rownum, "编号", code, "「党员干部」表中没有这个编号")
+            if code not in refused.ids:
+                out.add(raw, rownum, "编号", code, "「党员干部」表中没有这个编号")
             return None
         if name and name != m.name:
             out.add(raw, rownum, "姓名", name, f"与编号{code}对应的姓名「{m.name}」不符")
@@ -385,8 +552,9 @@ def _resolve(
         return None
     found = [m for m in by_name.get(name, []) if not unit or m.unit == unit]
     if not found:
-        where = f"单位「{unit}」中" if unit else ""
-        out.add(raw, rownum, "姓名", name, f"「党员干部」表{where}没有此人")
+        if not refused.covers(r):
+            where = f"单位「{unit}」中" if unit else ""
+            out.add(raw, rownum, "姓名", name, f"「党员干部」表{where}没有此人")
         return None
     if len(found) > 1:
         units = "、".join(sorted({m.unit for m in found}))
@@ -394,56 +562,3 @@ def _resolve(
         out.add(raw, rownum, "姓名", name, f"有{len(found)}名同名党员干部（{units}），{hint}")
         return None
     return found[0].id
-
-
-def quota_warnings(ledger: Ledger, profile: Profile, year: int) -> list[Issue]:
-    """Shortfalls against the profile's yearly quotas, as warnings (DESIGN §5)."""
-    q = profile.quotas
-    src = _basename(ledger.source)
-    warn: list[Issue] = []
-    need_dec = int(q.get("decisions_per_year", 0))
-    need_pl = int(q.get("pledges_per_year", 0))
-    for m in ledger.members.values():
-        n = sum(1 for d in ledger.decisions.get(m.id, []) if d.date.year == year)
-        if n < need_dec:
-            warn.append(
-                Issue(
-                    src,
-                    "决策共谋",
-                    None,
-                    "",
-                    m.name,
-                    f"{m.unit} {m.name}（{m.id}）{year}年参加决策共谋{n}次，未达全年{need_dec}次",
-                    "warning",
-                )
-            )
-        p = sum(1 for x in ledger.pledges.get(m.id, []) if x.year == year)
-        if p < need_pl:
-            warn.append(
-                Issue(
-                    src,
-                    "承诺事项",
-                    None,
-                    "",
-                    m.name,
-                    f"{m.unit} {m.name}（{m.id}）{year}年承诺事项{p}件，未达每年{need_pl}件",
-                    "warning",
-                )
-            )
-    share = q.get("post_share", 0)
-    for unit in ledger.units:
-        ms = ledger.members_of_unit(unit)
-        held = sum(1 for m in ms if ledger.posts.get(m.id))
-        if ms and held / len(ms) < share:
-            warn.append(
-                Issue(
-                    src,
-                    "小区任职",
-                    None,
-                    "",
-                    unit,
-                    f"{unit}在小区任职{held}人/共{len(ms)}人，不足三分之一",
-                    "warning",
-                )
-            )
-    return warn

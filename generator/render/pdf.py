@@ -41,6 +41,8 @@ _EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 _COMPILERS: dict[Path, typst.Compiler] = {}
 
+Mounts = tuple[tuple[str, Path], ...]  # folders visible to Typst: (name, folder), as /name/
+
 
 def _compiler(root: Path) -> typst.Compiler:
     """One Typst compiler per template root and process: the fonts (CJK fonts are tens of
@@ -50,16 +52,16 @@ def _compiler(root: Path) -> typst.Compiler:
     return _COMPILERS[root]
 
 
-_MIRRORS: dict[Path, Path] = {}
+_MIRRORS: dict[Mounts, Path] = {}
 _MIRROR_PREFIX = "formgen-typst-"
 
 
-def _mirror(root: Path) -> Path:
-    """A directory of symbolic links to every file below ``root``, with an empty
-    ``.frames/`` beside them: one per template root and process, removed at its exit.
-    Leftovers of killed processes are removed on the way."""
-    if root in _MIRRORS:
-        return _MIRRORS[root]
+def _mirror(mounts: Mounts) -> Path:
+    """A directory holding, for each mount, symbolic links to every file below its folder
+    (``/<name>/…``), with an empty ``.frames/`` beside them: one per set of mounts and
+    process, removed at its exit. Leftovers of killed processes are removed on the way."""
+    if mounts in _MIRRORS:
+        return _MIRRORS[mounts]
     tmp = Path(tempfile.gettempdir())
     for old in tmp.glob(_MIRROR_PREFIX + "*"):
         pid = old.name[len(_MIRROR_PREFIX) :].split("-", 1)[0]
@@ -68,16 +70,18 @@ def _mirror(root: Path) -> Path:
     mirror = Path(tempfile.mkdtemp(prefix=f"{_MIRROR_PREFIX}{os.getpid()}-", dir=tmp))
     multiprocessing.util.Finalize(None, shutil.rmtree, args=(mirror,),
                                   kwargs={"ignore_errors": True}, exitpriority=0)  # fmt: skip
-    for src in root.resolve().rglob("*"):
-        if src.is_file() and not src.name.startswith("."):
-            link = mirror / src.relative_to(root.resolve())
-            link.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                link.symlink_to(src)
-            except OSError:  # a file system without symbolic links: a copy will do
-                shutil.copyfile(src, link)
+    for name, folder in mounts:
+        base = folder.resolve()
+        for src in base.rglob("*"):
+            if src.is_file() and not src.name.startswith(".") and src.suffix != ".docx":
+                link = mirror / name / src.relative_to(base)
+                link.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    link.symlink_to(src)
+                except OSError:  # a file system without symbolic links: a copy will do
+                    shutil.copyfile(src, link)
     (mirror / ".frames").mkdir()
-    _MIRRORS[root] = mirror
+    _MIRRORS[mounts] = mirror
     return mirror
 
 
@@ -101,20 +105,26 @@ def frame_fields(source: str) -> tuple[str, ...] | None:
     return tuple(re.findall(r'"([^"]+)"', found.group(1))) if found else None
 
 
-class CompiledTypst:
-    """A Typst template and the process's compiler for its root."""
+def mount_path(path: Path, mounts: Mounts) -> str:
+    """Where a file below one of the mounts is seen by Typst (/name/relative/path)."""
+    for name, folder in mounts:
+        if path.resolve().is_relative_to(folder.resolve()):
+            return f"/{name}/{path.resolve().relative_to(folder.resolve()).as_posix()}"
+    raise TemplateError(path.name, "Typst 模板不在可用的文件夹中")
 
-    def __init__(self, path: Path, root: Path) -> None:
+
+class CompiledTypst:
+    """A Typst template and the process's compiler for its mounts."""
+
+    def __init__(self, path: Path, mounts: Mounts) -> None:
         if not path.is_file():
             raise TemplateError(path.name, "找不到 Typst 模板")
         self.path = path
-        self.root = root
         self.fields = frame_fields(path.read_text(encoding="utf-8"))
         self.frames: dict[str, str] = {}
         self._last: tuple[dict[str, Any], str] | None = None
-        self.compile_root = _mirror(root)  # one compiler for framed and plain templates
-        rel = path.resolve().relative_to(root.resolve()).as_posix()
-        self.input = f'#include "/{rel}"'.encode()
+        self.compile_root = _mirror(mounts)  # one compiler for framed and plain templates
+        self.input = f'#include "{mount_path(path, mounts)}"'.encode()
         self.compiler = _compiler(self.compile_root)
 
     def _run(self, data: str, stamp: dt.datetime, mode: str = "") -> bytes:

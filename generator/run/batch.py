@@ -13,7 +13,6 @@ on.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import multiprocessing
 import os
@@ -24,107 +23,24 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from generator import __version__
-from generator.errors import FormgenError, UserError
-from generator.forms.context import Context, Options
-from generator.forms.registry import MEMBER_YEAR, TEMPLATES, FormSpec
+from generator.errors import FormgenError
+from generator.forms.registry import build
 from generator.io.write import atomic_write, sha256
 from generator.ledger.model import Ledger
-from generator.render.docx import CompiledDocx
-from generator.render.pdf import CompiledTypst, age_cache
-from generator.render.qr import qr_pixels, qr_png
-from generator.render.xlsx import CompiledXlsx
+from generator.render.pdf import age_cache
+from generator.render.renderers import Layout, Renderers
 from generator.run.plan import Job
-
-
-class Renderers:
-    """Templates compiled once per process, keyed by form, format and paper variant."""
-
-    def __init__(self, template_dir: Path | None = None) -> None:
-        self.template_dir = template_dir
-        self._docx: dict[tuple[str, str], CompiledDocx] = {}
-        self._typst: dict[tuple[str, str], CompiledTypst] = {}
-        self._xlsx: dict[str, CompiledXlsx] = {}
-        self._fingerprints: dict[tuple[str, str, str], str] = {}
-
-    @staticmethod
-    def _variant(ctx: Context) -> str:
-        return "a3" if ctx.get("paper") == "a3" else ""
-
-    def _typ_path(self, form: FormSpec) -> tuple[Path, Path]:
-        path = form.template("typ", self.template_dir)
-        return path, TEMPLATES if path.is_relative_to(TEMPLATES) else path.parent
-
-    def render(
-        self, form: FormSpec, fmt: str, ctx: Context, stamp: dt.datetime | None = None
-    ) -> bytes:
-        """One document's context -> bytes in the format."""
-        no = ctx.get("doc_no") or ""
-        key = (form.id, self._variant(ctx))
-        if fmt == "docx":
-            if key not in self._docx:
-                self._docx[key] = CompiledDocx(form.template("docx", self.template_dir, key[1]))
-            return self._docx[key].render(ctx, qr_png(no) if no else None)
-        if fmt == "pdf":
-            return self._typst_for(form, ctx).render(self._with_qr(ctx), stamp)
-        if fmt == "xlsx":
-            if form.id not in self._xlsx:
-                self._xlsx[form.id] = CompiledXlsx(
-                    form.columns, form.label, form.landscape, summary="summary" in ctx
-                )
-            return self._xlsx[form.id].render(ctx, stamp)
-        raise UserError(f"未知的格式：{fmt}")
-
-    @staticmethod
-    def _with_qr(ctx: Context) -> Context:
-        no = ctx.get("doc_no") or ""
-        if not no:
-            return ctx
-        size, pixels = qr_pixels(no)
-        return {**ctx, "qr_w": size, "qr_px": pixels}
-
-    def render_many(
-        self,
-        form: FormSpec,
-        contexts: list[Context],
-        stamp: dt.datetime | None = None,
-        ids: list[str] | None = None,
-    ) -> list[bytes] | None:
-        """Several PDFs laid out in one compilation (see CompiledTypst); ``ids`` (hashes of
-        each document's inputs) become the PDFs' file identifiers."""
-        typ = self._typst_for(form, contexts[0])
-        return typ.render_many([self._with_qr(c) for c in contexts], stamp, ids)
-
-    def _typst_for(self, form: FormSpec, ctx: Context) -> CompiledTypst:
-        key = (form.id, self._variant(ctx))
-        if key not in self._typst:
-            self._typst[key] = CompiledTypst(*self._typ_path(form))
-        return self._typst[key]
-
-    def fingerprint(self, form: FormSpec, fmt: str, ctx: Context) -> str:
-        """A hash of everything besides the context that shapes the document's bytes."""
-        key = (form.id, fmt, self._variant(ctx))
-        if key not in self._fingerprints:
-            h = hashlib.sha256(f"formgen {__version__} {fmt}".encode())
-            if fmt == "docx":
-                h.update(form.template("docx", self.template_dir, key[2]).read_bytes())
-            elif fmt == "pdf":
-                path, root = self._typ_path(form)
-                for typ in sorted({path, *root.rglob("*.typ")}):
-                    h.update(typ.read_bytes())
-            else:
-                h.update(repr((form.columns, form.label, form.landscape)).encode())
-            self._fingerprints[key] = h.hexdigest()
-        return self._fingerprints[key]
+from generator.types import Context, Options
 
 
 @dataclass(frozen=True)
 class RunState:
-    """What every worker needs (not the ledger: the parent builds the contexts)."""
+    """What every worker needs (not the ledger: the parent builds the contexts): where
+    to write, the documents' time stamp, and each form's layout by form id."""
 
     out: Path
     stamp: dt.datetime
-    template_dir: Path | None = None
+    layouts: dict[str, Layout]
 
 
 @dataclass
@@ -167,20 +83,20 @@ class Preparer:
 
     def __init__(self, ledger: Ledger, opts: Options, out: Path, formats: tuple[str, ...],
                  previous: dict[str, tuple[str, int]], force: bool,
-                 template_dir: Path | None) -> None:  # fmt: skip
+                 layouts: dict[str, Layout]) -> None:  # fmt: skip
         self.ledger, self.opts, self.out, self.formats = ledger, opts, out, formats
-        self.previous, self.force = previous, force
-        self.fingerprints = Renderers(template_dir)
+        self.previous, self.force, self.layouts = previous, force, layouts
+        self.fingerprints = Renderers()
 
     def __call__(self, job: Job) -> Doc:
         fmts = [f for f in self.formats if f in job.form.formats]
         doc = Doc(job, {}, {})
         try:
-            doc.ctx = job.form.build(self.ledger, job.scope, self.opts)
+            doc.ctx = build(job.form, self.ledger, job.scope, self.opts)
             blob = json.dumps(doc.ctx, ensure_ascii=False, sort_keys=True, default=str)
             for fmt in fmts:
                 rel = f"{job.stem}.{fmt}"
-                fp = self.fingerprints.fingerprint(job.form, fmt, doc.ctx)
+                fp = self.fingerprints.fingerprint(self.layouts[job.form.id], fmt, doc.ctx)
                 input_hash = sha256((blob + fp).encode())
                 prev = self.previous.get(rel)
                 if (not self.force and prev and prev[0] == input_hash
@@ -231,11 +147,11 @@ def _batch_pdfs(docs: list[Doc], st: RunState, renderers: Renderers) -> dict[int
         return {}
     try:
         ids = [d.todo.get("pdf", "") for d in docs]
-        pdfs = renderers.render_many(form, [d.ctx for d in docs], st.stamp, ids)
+        pdfs = renderers.render_many(st.layouts[form.id], [d.ctx for d in docs], st.stamp, ids)
     except Exception:  # isolate the bad record by rendering one by one
         return {}
     finally:
-        if form.scope != MEMBER_YEAR:
+        if not _one_page(form.kind):
             age_cache(AGE_OUT)
     return dict(enumerate(pdfs)) if pdfs else {}
 
@@ -246,7 +162,7 @@ def do_chunk(docs: list[Doc]) -> list[Outcome]:
     st = _STATE
     assert st is not None, "RunState not set"
     if _RENDERERS is None:
-        _RENDERERS = Renderers(st.template_dir)
+        _RENDERERS = Renderers()
     renderers = _RENDERERS
     ready = [d for d in docs if d.ctx]
     batched = _batch_pdfs(ready, st, renderers)
@@ -255,9 +171,8 @@ def do_chunk(docs: list[Doc]) -> list[Outcome]:
             if fmt == "pdf" and i in batched:
                 _write(doc, fmt, st, partial(batched.__getitem__, i))
             else:
-                _write(
-                    doc, fmt, st, partial(renderers.render, doc.job.form, fmt, doc.ctx, st.stamp)
-                )
+                layout = st.layouts[doc.job.form.id]
+                _write(doc, fmt, st, partial(renderers.render, layout, fmt, doc.ctx, st.stamp))
     return [o for d in docs for o in d.outcomes]
 
 
@@ -286,13 +201,18 @@ def chunks(docs: Iterable[Doc], size: int = CHUNK, long: int = CHUNK_LONG) -> It
     so a document is always laid out with the same neighbours."""
     chunk: list[Doc] = []
     for doc in docs:
-        limit = size if doc.job.form.scope == MEMBER_YEAR else long
+        limit = size if _one_page(doc.job.form.kind) else long
         if chunk and (len(chunk) >= limit or doc.job.form.id != chunk[0].job.form.id):
             yield chunk
             chunk = []
         chunk.append(doc)
     if chunk:
         yield chunk
+
+
+def _one_page(kind: str) -> bool:
+    """Forms of one page per document (a3, a5), laid out more to a compilation."""
+    return kind == "sheet"
 
 
 def _needs_work(chunk: list[Doc]) -> bool:

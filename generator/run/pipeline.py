@@ -1,7 +1,7 @@
 """The whole run in one place: read -> validate -> plan -> context -> render -> write.
 
-``export`` reads as the run; the CLI and the tests call these functions; nothing here
-prints.
+``export`` reads as the run; the CLI, the web page and the tests call these functions;
+nothing here prints. The plan is computed once per run (``plan``) and handed on.
 """
 
 from __future__ import annotations
@@ -15,29 +15,47 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator import __version__
-from generator.errors import DataError, Issue, UserError
-from generator.forms.context import Options, Scope
-from generator.forms.registry import FormSpec
-from generator.io.registry import Registry
+from generator.errors import DataError, Issue, TemplateError, UserError
+from generator.forms.registry import Form, blank, build, forms_of, strict_columns
 from generator.io.write import Manifest, atomic_write, remove_stale_temps
-from generator.ledger.load import load
+from generator.ledger.load import load, recorded_profile
 from generator.ledger.model import Ledger
+from generator.ledger.schema import schema_for
 from generator.ledger.validate import validate
 from generator.policy.period import Period
-from generator.policy.profile import Profile
-from generator.run.batch import Outcome, Preparer, Renderers, RunState, run
-from generator.run.plan import Filters, plan
+from generator.policy.profile import DEFAULT_PROFILE, Profile, load_profile
+from generator.policy.rules import Result, evaluate
+from generator.render.renderers import Renderers
+from generator.run.batch import Outcome, Preparer, RunState, run
+from generator.run.layouts import layout_of
+from generator.run.plan import Plan, plan
+from generator.types import Filters, Options, Scope
+
+if TYPE_CHECKING:
+    from generator.io.registry import Registry
 
 FORMATS = ("docx", "pdf", "xlsx")
+
+
+def resolve_profile(ledger_path: str | Path | None, name: str | None) -> Profile:
+    """The profile a run uses: ``--profile`` if given, else the one ``formgen init``
+    recorded in the ledger workbook, else the default (shiyan-2023)."""
+    if name:
+        return load_profile(name)
+    recorded = recorded_profile(ledger_path) if ledger_path else ""
+    return load_profile(recorded or DEFAULT_PROFILE)
 
 
 def read_ledger(
     path: str | Path, profile: Profile, skip_invalid: bool = False
 ) -> tuple[Ledger, list[Issue]]:
-    """Load and validate; raise DataError listing every error unless skip_invalid."""
-    ledger, issues = validate(load(path), profile)
+    """Load and validate against the profile; raise DataError listing every error unless
+    skip_invalid. Unknown values of closed sets that no form prints only warn."""
+    raw = load(path, schema_for(profile))
+    ledger, issues = validate(raw, profile, strict=strict_columns(profile))
     errors = [i for i in issues if i.severity == "error"]
     if errors and not skip_invalid:
         raise DataError(issues=errors)
@@ -61,6 +79,7 @@ class Report:
     failures: list[str] = field(default_factory=list)
     elapsed: float = 0.0
     extras: list[Path] = field(default_factory=list)  # print PDFs, zip
+    notes: list[str] = field(default_factory=list)  # what the clerk should know
 
 
 def stamp_of(date: dt.date) -> dt.datetime:
@@ -68,10 +87,36 @@ def stamp_of(date: dt.date) -> dt.datetime:
     return dt.datetime(date.year, date.month, date.day, tzinfo=dt.UTC)
 
 
+def make_plan(
+    ledger: Ledger,
+    forms: list[Form],
+    period: Period,
+    opts: Options,
+    filters: Filters | None = None,
+) -> Plan:
+    """The run's documents (once per run); UserError when two share a path."""
+    return plan(ledger, forms, period, filters or Filters(), opts.notice.by == "compound")
+
+
+def blocking_rules(
+    ledger: Ledger, opts: Options, forms: Iterable[Form], period: Period
+) -> list[Result]:
+    """Rules a form of the run may not be exported against (``blocks:`` in the profile)
+    that the ledger does not meet, e.g. 优秀 over 30 % of a unit for h5/h6."""
+    ids = {f.id for f in forms}
+    if not any(set(r.get("blocks", ())) & ids for r in opts.profile.rules):
+        return []
+    return [
+        r
+        for r in evaluate(ledger, opts.profile, period, opts.date)
+        if not r.ok and set(r.blocks) & ids
+    ]
+
+
 def export(
     ledger: Ledger,
     out: Path,
-    forms: list[FormSpec],
+    forms: list[Form],
     formats: Iterable[str],
     period: Period,
     opts: Options,
@@ -81,6 +126,7 @@ def export(
     template_dir: Path | None = None,
     on_done: Callable[[Outcome], None] | None = None,
     registry: Registry | None = None,
+    planned: Plan | None = None,
 ) -> Report:
     """Render every planned document in every requested format into ``out``.
 
@@ -88,16 +134,26 @@ def export(
     by running it again; a failing document is reported and the rest go on."""
     started = time.perf_counter()
     fmts = tuple(formats)
-    filters = filters or Filters()
+    planned = planned or make_plan(ledger, forms, period, opts, filters)
+    blocked = blocking_rules(ledger, opts, forms, period)
+    if blocked:
+        raise UserError(
+            "以下规则未达标，这些表单不能导出：\n"
+            + "\n".join(f"{r.name}：{r.rule}（实际{r.actual}，要求{r.required}）" for r in blocked),
+            "请先按规则核对台账；formgen check --report 可列出全部规则的检查结果。",
+        )
     remove_stale_temps(out)
     manifest = Manifest(out)
     manifest.meta = {
-        "generator": f"formgen {__version__}", "profile": opts.profile.id,
-        "ledger": Path(ledger.source).name, "date": opts.date.isoformat(),
-    }  # fmt: skip
+        "generator": f"formgen {__version__}",
+        "profile": opts.profile.id,
+        "ledger": Path(ledger.source).name,
+        "date": opts.date.isoformat(),
+    }
     previous = {p: (e.get("input", ""), e.get("size", -1)) for p, e in manifest.entries.items()}
-    prepare = Preparer(ledger, opts, out, fmts, previous, force, template_dir)
-    state = RunState(out, stamp_of(opts.date), template_dir)
+    layouts = {f.id: layout_of(f, template_dir) for f in forms}
+    prepare = Preparer(ledger, opts, out, fmts, previous, force, layouts)
+    state = RunState(out, stamp_of(opts.date), layouts)
     report = Report()
 
     def record(outcome: Outcome) -> None:
@@ -112,8 +168,7 @@ def export(
             on_done(outcome)
 
     try:
-        jobs_ = plan(ledger, forms, period, filters, opts.notice.by == "compound")
-        run(map(prepare, jobs_), state, jobs, record)
+        run(map(prepare, planned.jobs), state, jobs, record)
     finally:
         manifest.save()
         if registry is not None:
@@ -127,28 +182,22 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def print_pdfs(
-    ledger: Ledger,
-    out: Path,
-    forms: list[FormSpec],
-    period: Period,
-    opts: Options,
-    filters: Filters | None = None,
-    duplex: bool = False,
-) -> list[Path]:
+def print_pdfs(out: Path, planned: Plan, period: Period, duplex: bool = False) -> list[Path]:
     """One combined PDF per form with all its documents in plan order; with ``duplex``
     every document starts on a front side (padded to an even page count)."""
     from pypdf import PdfReader, PdfWriter
 
     made = []
-    for form in forms:
-        if "pdf" not in form.formats:
-            continue
+    by_form: dict[str, list[Path]] = {}
+    names: dict[str, Form] = {}
+    for job in planned.jobs:
+        if "pdf" in job.form.formats:
+            by_form.setdefault(job.form.id, []).append(out / f"{job.stem}.pdf")
+            names[job.form.id] = job.form
+    for form_id, paths in by_form.items():
         writer = PdfWriter()
         count = 0
-        for job in plan(ledger, [form], period, filters or Filters(),
-                        opts.notice.by == "compound"):  # fmt: skip
-            path = out / f"{job.stem}.pdf"
+        for path in paths:
             if not path.is_file():
                 continue
             pages = PdfReader(path).pages
@@ -159,6 +208,7 @@ def print_pdfs(
                 writer.add_blank_page(width=float(box.width), height=float(box.height))
             count += 1
         if count:
+            form = names[form_id]
             target = out / period.label / "_print" / f"{form.id}_{form.name}_{period.label}.pdf"
             target.parent.mkdir(parents=True, exist_ok=True)
             buf = io.BytesIO()
@@ -185,33 +235,45 @@ def zip_outputs(out: Path, period: Period, extra: list[Path] | None = None) -> P
     return target
 
 
-def render_one(ledger: Ledger, form: FormSpec, scope: Scope, fmt: str, opts: Options) -> bytes:
+def _check_format(form: Form, fmt: str) -> None:
+    if fmt not in form.formats:
+        raise UserError(f"表单 {form.id} 没有 {fmt} 格式。", f"可用：{', '.join(form.formats)}")
+
+
+def render_one(
+    ledger: Ledger,
+    form: Form,
+    scope: Scope,
+    fmt: str,
+    opts: Options,
+    template_dir: Path | None = None,
+) -> bytes:
     """One document's bytes (``formgen render``)."""
-    if fmt not in form.formats:
-        raise UserError(f"表单 {form.id} 没有 {fmt} 格式。", f"可用：{', '.join(form.formats)}")
-    return Renderers().render(form, fmt, form.build(ledger, scope, opts), stamp_of(opts.date))
+    _check_format(form, fmt)
+    ctx = build(form, ledger, scope, opts)
+    return Renderers().render(layout_of(form, template_dir), fmt, ctx, stamp_of(opts.date))
 
 
-def render_blank(form: FormSpec, fmt: str, opts: Options) -> bytes:
+def render_blank(form: Form, fmt: str, opts: Options, template_dir: Path | None = None) -> bytes:
     """An entirely blank form (``formgen blank``) to fill by hand."""
-    if fmt not in form.formats:
-        raise UserError(f"表单 {form.id} 没有 {fmt} 格式。", f"可用：{', '.join(form.formats)}")
-    return Renderers().render(form, fmt, form.blank(opts), stamp_of(opts.date))
+    _check_format(form, fmt)
+    ctx = blank(form, opts)
+    return Renderers().render(layout_of(form, template_dir), fmt, ctx, stamp_of(opts.date))
 
 
 def check_templates(opts: Options, template_dir: Path | None = None) -> list[str]:
     """Fill every form's DOCX and Typst template with its blank context; return the
     problems (unknown tags, syntax errors) as Chinese messages. Empty means all good."""
-    from generator.errors import TemplateError
-    from generator.forms.registry import FORMS
-
     problems: list[str] = []
-    renderers = Renderers(template_dir)
-    for form in FORMS.values():
-        ctx = form.blank(opts)
+    renderers = Renderers()
+    for form in forms_of(opts.profile).values():
+        ctx = blank(form, opts)
+        layout = layout_of(form, template_dir)
         for fmt in ("docx", "pdf"):
+            if fmt not in form.formats:
+                continue
             try:
-                renderers.render(form, fmt, ctx)
+                renderers.render(layout, fmt, ctx)
             except TemplateError as exc:
                 problems.append(exc.render())
     return problems

@@ -1,0 +1,120 @@
+"""The backends behind one door: a ``Layout`` (a form's template files and table, as
+plain data) and a context in, document bytes out. Templates are compiled once per
+process and kept, keyed by the layout and the paper variant. Nothing here knows a form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator.errors import UserError
+from generator.render.docx import CompiledDocx
+from generator.render.pdf import CompiledTypst, Mounts
+from generator.render.qr import qr_pixels, qr_png
+from generator.render.xlsx import ColumnLike, CompiledXlsx
+
+Context = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What the renderers need of one form: its DOCX templates by paper variant ('' and
+    'a3'), its Typst template and the folders Typst may read (mounts), and for XLSX its
+    label, orientation and columns."""
+
+    key: str
+    typ: Path
+    mounts: Mounts
+    docx: dict[str, Path] = field(default_factory=dict)
+    label: str = ""
+    landscape: bool = False
+    columns: tuple[ColumnLike, ...] = ()
+    summary: bool = False
+    version: str = ""
+
+    def docx_for(self, variant: str) -> Path:
+        return self.docx.get(variant) or self.docx[""]
+
+
+class Renderers:
+    """Templates compiled once per process, keyed by layout, format and paper variant."""
+
+    def __init__(self) -> None:
+        self._docx: dict[tuple[str, str], CompiledDocx] = {}
+        self._typst: dict[tuple[str, str], CompiledTypst] = {}
+        self._xlsx: dict[str, CompiledXlsx] = {}
+        self._fingerprints: dict[tuple[str, str, str], str] = {}
+
+    @staticmethod
+    def variant(ctx: Context) -> str:
+        return "a3" if ctx.get("paper") == "a3" else ""
+
+    def render(
+        self, layout: Layout, fmt: str, ctx: Context, stamp: dt.datetime | None = None
+    ) -> bytes:
+        """One document's context -> bytes in the format."""
+        no = ctx.get("doc_no") or ""
+        key = (layout.key, self.variant(ctx))
+        if fmt == "docx":
+            if key not in self._docx:
+                self._docx[key] = CompiledDocx(layout.docx_for(key[1]))
+            return self._docx[key].render(ctx, qr_png(no) if no else None)
+        if fmt == "pdf":
+            return self._typst_for(layout, ctx).render(with_qr(ctx), stamp)
+        if fmt == "xlsx":
+            if layout.key not in self._xlsx:
+                self._xlsx[layout.key] = CompiledXlsx(
+                    layout.columns, layout.label, layout.landscape, summary=layout.summary
+                )
+            return self._xlsx[layout.key].render(ctx, stamp)
+        raise UserError(f"未知的格式：{fmt}")
+
+    def render_many(
+        self,
+        layout: Layout,
+        contexts: Sequence[Context],
+        stamp: dt.datetime | None = None,
+        ids: list[str] | None = None,
+    ) -> list[bytes] | None:
+        """Several PDFs laid out in one compilation (see CompiledTypst); ``ids`` (hashes of
+        each document's inputs) become the PDFs' file identifiers."""
+        typ = self._typst_for(layout, contexts[0])
+        return typ.render_many([with_qr(c) for c in contexts], stamp, ids)
+
+    def _typst_for(self, layout: Layout, ctx: Context) -> CompiledTypst:
+        key = (layout.key, self.variant(ctx))
+        if key not in self._typst:
+            self._typst[key] = CompiledTypst(layout.typ, layout.mounts)
+        return self._typst[key]
+
+    def fingerprint(self, layout: Layout, fmt: str, ctx: Context) -> str:
+        """A hash of everything besides the context that shapes the document's bytes."""
+        key = (layout.key, fmt, self.variant(ctx))
+        if key not in self._fingerprints:
+            h = hashlib.sha256(f"formgen {layout.version} {fmt}".encode())
+            if fmt == "docx":
+                h.update(layout.docx_for(key[2]).read_bytes())
+            elif fmt == "pdf":
+                typs = {layout.typ} | {
+                    p for _, f in layout.mounts if f != layout.typ.parent for p in f.glob("*.typ")
+                }
+                for typ in sorted(typs | set(layout.typ.parent.glob("*.typ"))):
+                    h.update(typ.read_bytes())
+            else:
+                h.update(repr((layout.columns, layout.label, layout.landscape)).encode())
+            self._fingerprints[key] = h.hexdigest()
+        return self._fingerprints[key]
+
+
+def with_qr(ctx: Context) -> Context:
+    """The context with its QR code's pixels, for Typst (numbered documents only)."""
+    no = ctx.get("doc_no") or ""
+    if not no:
+        return ctx
+    size, pixels = qr_pixels(no)
+    return {**ctx, "qr_w": size, "qr_px": pixels}
