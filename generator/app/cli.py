@@ -515,7 +515,7 @@ def forms(profile: str | None) -> None:
         "unit_community": "每单位×社区",
         "member": "每人",
     }
-    period = {"year": "每年", "half": "每半年", "run": "每统计期间"}
+    period = {"year": "每年", "half": "每半年"}
     click.echo(f"{prof.label} 的表单：")
     for f in forms_of(prof).values():
         scope = scopes.get(f.scope, "每行" if f.scope.startswith("record:") else f.scope)

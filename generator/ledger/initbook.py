@@ -57,7 +57,7 @@ def blank_workbook(profile: Profile) -> bytes:
     from openpyxl.packaging.custom import StringProperty
 
     wb = Workbook()
-    wb.custom_doc_props.append(StringProperty(name=PROFILE_PROPERTY, value=profile.id))
+    wb.custom_doc_props.append(StringProperty(name=PROFILE_PROPERTY, value=profile.ref))
     guide = wb.active
     assert guide is not None
     guide.title = "说明"

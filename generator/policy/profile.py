@@ -80,13 +80,26 @@ class Profile:
     def nearest(self, name: str, value: str, n: int = 3) -> list[str]:
         """The allowed values closest to ``value`` (for a warning's hint)."""
         allowed = list(self.sets.get(name, ()))
-        close = difflib.get_close_matches(value, allowed, n=n, cutoff=0.3)
         contained = [a for a in allowed if a in value or value in a]
-        return list(dict.fromkeys([*contained, *close]))[:n]
+        chars = set(value)
+
+        def overlap(a: str) -> float:  # shared characters (Chinese words share 字, not order)
+            return len(chars & set(a)) / len(chars | set(a))
+
+        close = sorted((a for a in allowed if overlap(a) >= 0.2), key=overlap, reverse=True)
+        fuzzy = difflib.get_close_matches(value, allowed, n=n, cutoff=0.5)
+        return list(dict.fromkeys([*contained, *fuzzy, *close]))[:n]
 
     def rule(self, rule_id: str) -> dict[str, Any]:
         """A rule by its id ({} when the profile has no such rule)."""
         return next((r for r in self.rules if r.get("id") == rule_id), {})
+
+    @property
+    def ref(self) -> str:
+        """How a ledger records the profile: its id when shipped with formgen, else its
+        folder's path (a clerk's own copy)."""
+        shipped = self.folder.parent == PROFILES_DIR.resolve()
+        return self.id if shipped and self.folder.name == self.id else str(self.folder)
 
     @cached_property
     def label(self) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 
 from generator.errors import UserError
 from generator.render.docx import CompiledDocx
+from generator.render.office import convert
 from generator.render.pdf import CompiledTypst, Mounts
 from generator.render.qr import qr_pixels, qr_png
 from generator.render.xlsx import ColumnLike, CompiledXlsx
@@ -25,7 +26,7 @@ Context = dict[str, Any]
 class Layout:
     """What the renderers need of one form: its DOCX templates by paper variant ('' and
     'a3'), its Typst template and the folders Typst may read (mounts), and for XLSX its
-    label, orientation and columns."""
+    label, orientation and columns; and whether its PDF is made from its DOCX."""
 
     key: str
     typ: Path
@@ -36,6 +37,7 @@ class Layout:
     columns: tuple[ColumnLike, ...] = ()
     summary: bool = False
     version: str = ""
+    pdf_from_docx: bool = False  # a clerk edited the DOCX: its PDF comes from it (LibreOffice)
 
     def docx_for(self, variant: str) -> Path:
         return self.docx.get(variant) or self.docx[""]
@@ -65,6 +67,8 @@ class Renderers:
                 self._docx[key] = CompiledDocx(layout.docx_for(key[1]))
             return self._docx[key].render(ctx, qr_png(no) if no else None)
         if fmt == "pdf":
+            if layout.pdf_from_docx:
+                return convert([self.render(layout, "docx", ctx, stamp)])[0]
             return self._typst_for(layout, ctx).render(with_qr(ctx), stamp)
         if fmt == "xlsx":
             if layout.key not in self._xlsx:
@@ -81,8 +85,11 @@ class Renderers:
         stamp: dt.datetime | None = None,
         ids: list[str] | None = None,
     ) -> list[bytes] | None:
-        """Several PDFs laid out in one compilation (see CompiledTypst); ``ids`` (hashes of
-        each document's inputs) become the PDFs' file identifiers."""
+        """Several PDFs laid out in one compilation (see CompiledTypst), or converted
+        from their DOCX in one LibreOffice run; ``ids`` (hashes of each document's inputs)
+        become the PDFs' file identifiers."""
+        if layout.pdf_from_docx:
+            return convert([self.render(layout, "docx", c, stamp) for c in contexts])
         typ = self._typst_for(layout, contexts[0])
         return typ.render_many([with_qr(c) for c in contexts], stamp, ids)
 
@@ -97,7 +104,7 @@ class Renderers:
         key = (layout.key, fmt, self.variant(ctx))
         if key not in self._fingerprints:
             h = hashlib.sha256(f"formgen {layout.version} {fmt}".encode())
-            if fmt == "docx":
+            if fmt == "docx" or (fmt == "pdf" and layout.pdf_from_docx):
                 h.update(layout.docx_for(key[2]).read_bytes())
             elif fmt == "pdf":
                 typs = {layout.typ} | {

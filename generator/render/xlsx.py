@@ -82,7 +82,7 @@ def layout_workbook(
     wb = Workbook()
     ws = wb.active
     assert ws is not None
-    ws.title = label
+    ws.title = re.sub(r"[\[\]:*?/\\]", "_", label)[:31] or "表"
     n = len(columns)
     half = max(1, n // 2)
     body = Font(name=FANG, size=12)

@@ -8,11 +8,15 @@ from pathlib import Path
 
 from generator import __version__
 from generator.forms.registry import TEMPLATES, Form
+from generator.render.docx import is_edited
+from generator.render.office import soffice
 from generator.render.renderers import Layout
 
 
-def layout_of(form: Form, template_dir: Path | None = None) -> Layout:
-    """The form's Layout; templates in ``template_dir`` (``--templates``) win."""
+def layout_of(form: Form, template_dir: Path | None = None, office: bool | None = None) -> Layout:
+    """The form's Layout; templates in ``template_dir`` (``--templates``) win. Where the
+    DOCX was edited (in Word/WPS) and LibreOffice is at hand (``office``; looked up when
+    None), the PDF is made from that DOCX so the clerk's wording reaches it too."""
     profile_dir = form.folder.parent.parent
     mounts: tuple[tuple[str, Path], ...] = (
         ("forms", TEMPLATES / "forms"),
@@ -24,6 +28,9 @@ def layout_of(form: Form, template_dir: Path | None = None) -> Layout:
     if custom:
         mounts += (("custom", template_dir),)  # type: ignore[operator]
     docx = {v: form.template("docx", template_dir, v) for v in ("", "a3")}
+    edited = "pdf" in form.formats and "docx" in form.formats and is_edited(docx[""])
+    if edited and office is None:
+        office = soffice() is not None
     return Layout(
         key=f"{form.profile}/{form.id}" + (f"@{template_dir}" if template_dir else ""),
         typ=typ,
@@ -34,16 +41,12 @@ def layout_of(form: Form, template_dir: Path | None = None) -> Layout:
         columns=form.columns,
         summary=True,
         version=__version__,
+        pdf_from_docx=bool(edited and office),
     )
 
 
-def edited_docx(form: Form, template_dir: Path | None) -> Path | None:
-    """A clerk's DOCX of the form (in ``template_dir``) that differs from the form's own,
-    or None: its PDF is then made from that DOCX, so the clerk's wording reaches it."""
-    if template_dir is None:
-        return None
-    mine = template_dir / f"{form.id}.docx"
-    own = form.folder / f"{form.id}.docx"
-    if mine.is_file() and (not own.is_file() or mine.read_bytes() != own.read_bytes()):
-        return mine
-    return None
+def edited_docx(form: Form, template_dir: Path | None = None) -> Path | None:
+    """The form's DOCX template if a clerk edited it (its own copy in ``template_dir``, or
+    the one in a profile folder of their own), else None."""
+    path = form.template("docx", template_dir)
+    return path if "docx" in form.formats and is_edited(path) else None

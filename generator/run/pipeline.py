@@ -28,9 +28,10 @@ from generator.ledger.validate import validate
 from generator.policy.period import Period
 from generator.policy.profile import DEFAULT_PROFILE, Profile, load_profile
 from generator.policy.rules import Result, evaluate
+from generator.render import office
 from generator.render.renderers import Renderers
 from generator.run.batch import Outcome, Preparer, RunState, run
-from generator.run.layouts import layout_of
+from generator.run.layouts import edited_docx, layout_of
 from generator.run.plan import Plan, plan
 from generator.types import Filters, Options, Scope
 
@@ -151,10 +152,11 @@ def export(
         "date": opts.date.isoformat(),
     }
     previous = {p: (e.get("input", ""), e.get("size", -1)) for p, e in manifest.entries.items()}
-    layouts = {f.id: layout_of(f, template_dir) for f in forms}
+    report = Report()
+    layouts = {f.id: layout_of(f, template_dir, _office(f, template_dir, fmts, report))
+               for f in forms}  # fmt: skip
     prepare = Preparer(ledger, opts, out, fmts, previous, force, layouts)
     state = RunState(out, stamp_of(opts.date), layouts)
-    report = Report()
 
     def record(outcome: Outcome) -> None:
         report.counts[(outcome.form, outcome.fmt, outcome.status)] += 1
@@ -175,6 +177,25 @@ def export(
             registry.commit()
     report.elapsed = time.perf_counter() - started
     return report
+
+
+def _office(form: Form, template_dir: Path | None, fmts: tuple[str, ...], report: Report) -> bool:
+    """Whether the form's PDFs can be made from its edited DOCX (LibreOffice is here, or
+    has just been installed); when not, the report says plainly that they keep the
+    built-in layout."""
+    edited = edited_docx(form, template_dir)
+    if edited is None or "pdf" not in fmts:
+        return False
+    if office.ensure(install=True):
+        report.notes.append(
+            f"「{edited.name}」已修改：{form.id} 的 PDF 由此 Word 模板经 LibreOffice 生成。"
+        )
+        return True
+    report.notes.append(
+        f"「{edited.name}」已修改，但本机没有 LibreOffice：{form.id} 的 PDF 仍按内置版式生成，"
+        "修改的文字只出现在 Word 文件中（安装 libreoffice-writer-nogui 后重新导出即可）。"
+    )
+    return False
 
 
 def default_jobs() -> int:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.errors import UserError
+from generator.errors import FormgenError, UserError
 from generator.forms.registry import Form
 from generator.ledger.model import Ledger, Member
 from generator.policy.period import Period
@@ -90,7 +90,7 @@ def _check_collisions(jobs: list[Job]) -> None:
         else:
             seen[key] = job
     if clashes:
-        raise UserError(
+        raise FormgenError(  # the data's names, not the command's use: exit code 1
             "有名称在文件名中无法区分，未生成任何文件：\n" + "\n".join(clashes),
             '名称中的 / \\ : * ? " < > | 等字符在文件名中都写作 _，超过60字的名称只保留前60字；'
             "请在台账中把这些名称改得能够区分。",
