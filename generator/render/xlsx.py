@@ -188,15 +188,15 @@ def _deterministic(data: bytes, stamp: dt.datetime) -> bytes:
     return ziputil.build(parts)
 
 
-_CELL = re.compile(r'<c r="([A-Z]+)(\d+)" s="(\d+)"')
-_ROW = re.compile(r"<row [^>]*>.*?</row>", re.S)
+CELL_RE = re.compile(r'<c r="([A-Z]+)(\d+)" s="(\d+)"')
+ROW_RE = re.compile(r"<row [^>]*>.*?</row>", re.S)
 
 
 def _col(j: int) -> str:
     return get_column_letter(j)
 
 
-def _text_cell(ref: str, style: str, value: object) -> str:
+def text_cell(ref: str, style: str, value: object) -> str:
     if value is None or value == "":
         return f'<c r="{ref}" s="{style}"/>'
     if isinstance(value, int):
@@ -241,7 +241,7 @@ class CompiledXlsx:
                 if i.filename != "xl/worksheets/sheet1.xml"
             ]
             sheet = z.read("xl/worksheets/sheet1.xml").decode("utf-8")
-        styles = {(int(r), col): st for col, r, st in _CELL.findall(sheet)}
+        styles = {(int(r), col): st for col, r, st in CELL_RE.findall(sheet)}
         d0 = self.last_head + 1
         self.s_label, self.s_title = styles[(1, "A")], styles[(2, "A")]
         self.s_left, self.s_right = styles[(3, "A")], styles[(3, _col(self.half + 1))]
@@ -250,7 +250,7 @@ class CompiledXlsx:
         after = d0 + 2
         self.s_summary = styles[(after, "A")] if summary else ""
         self.s_notes = styles[(after + (2 if summary else 1), "A")]
-        rows = _ROW.findall(sheet)
+        rows = ROW_RE.findall(sheet)
         self.header_rows = "".join(
             r
             for r in rows
@@ -286,11 +286,11 @@ class CompiledXlsx:
         stamp = stamp or dt.datetime(2000, 1, 1)
         half, last = self.half, _col(self.n)
         rows = [
-            f'<row r="1">{_text_cell("A1", self.s_label, self.label)}</row>',
-            f'<row r="2" ht="36" customHeight="1">{_text_cell("A2", self.s_title, ctx["title"])}'
+            f'<row r="1">{text_cell("A1", self.s_label, self.label)}</row>',
+            f'<row r="2" ht="36" customHeight="1">{text_cell("A2", self.s_title, ctx["title"])}'
             "</row>",
-            f'<row r="3">{_text_cell("A3", self.s_left, ctx["head_left"])}'
-            f"{_text_cell(_col(half + 1) + '3', self.s_right, ctx['head_right'])}</row>",
+            f'<row r="3">{text_cell("A3", self.s_left, ctx["head_left"])}'
+            f"{text_cell(_col(half + 1) + '3', self.s_right, ctx['head_right'])}</row>",
             self.header_rows,
         ]
         merges = list(self.static_merges)
@@ -305,7 +305,7 @@ class CompiledXlsx:
                     value = int(value)
                 quoted = isinstance(value, str) and value.startswith(_FORMULA_START)
                 style = (self.s_quoted if quoted else self.s_data)[j]
-                cells.append(_text_cell(f"{_col(j + 1)}{r}", style, value))
+                cells.append(text_cell(f"{_col(j + 1)}{r}", style, value))
                 longest = max(longest, len(str(value)) / max(c.width / 2.1, 1))
             height = max(20, 16 * min(int(longest) + 1, 12))
             rows.append(f'<row r="{r}" ht="{height}" customHeight="1">{"".join(cells)}</row>')
@@ -313,20 +313,20 @@ class CompiledXlsx:
         if ctx.get("summary"):
             rows.append(
                 f'<row r="{r}" ht="24" customHeight="1">'
-                f"{_text_cell(f'A{r}', self.s_summary, ctx['summary'])}</row>"
+                f"{text_cell(f'A{r}', self.s_summary, ctx['summary'])}</row>"
             )
             merges.append(f"A{r}:{last}{r}")
             r += 1
         rows.append(
-            f'<row r="{r}">{_text_cell(f"A{r}", self.s_left, ctx["foot_left"])}'
-            f"{_text_cell(f'{_col(half + 1)}{r}', self.s_right, ctx['foot_right'])}</row>"
+            f'<row r="{r}">{text_cell(f"A{r}", self.s_left, ctx["foot_left"])}'
+            f"{text_cell(f'{_col(half + 1)}{r}', self.s_right, ctx['foot_right'])}</row>"
         )
         merges += [f"A{r}:{_col(half)}{r}", f"{_col(half + 1)}{r}:{last}{r}"]
         if ctx.get("notes"):
             r += 1
             rows.append(
                 f'<row r="{r}" ht="30" customHeight="1">'
-                f"{_text_cell(f'A{r}', self.s_notes, ctx['notes'])}</row>"
+                f"{text_cell(f'A{r}', self.s_notes, ctx['notes'])}</row>"
             )
             merges.append(f"A{r}:{last}{r}")
         sheet = (
