@@ -378,6 +378,7 @@ def ingest(web: Web, user: User, files: list[tuple[str, BinaryIO]]) -> dict:
     for item in report["review"]:
         item["source"] = names.get(item["source"], item["source"])
     report["duplicates"] = [_renamed(d, names) for d in report["duplicates"]]
+    report["unreadable"] = [names.get(u, u) for u in report["unreadable"]]
     report["files"] = len(files)
     return report
 

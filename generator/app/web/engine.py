@@ -483,16 +483,27 @@ def registry(db_url: str) -> Iterator[Registry]:
 
 
 def ingest(paths: list[Path], archive: Path, db_url: str) -> dict[str, Any]:
-    """``formgen archive ingest``: every page filed by its QR code, or sent to review."""
+    """``formgen archive ingest``: every page filed by its QR code, or sent to review; a
+    file that is no readable PDF or image is named in ``unreadable``."""
+    from generator.archive.scans import IngestReport
     from generator.archive.scans import ingest as run
 
+    report, unreadable = IngestReport(), []
     with registry(db_url) as reg:
-        report = run(paths, archive, reg)
+        for path in paths:  # one by one, so one damaged file stops none of the others
+            try:
+                one = run([path], archive, reg)
+            except Exception:  # PDFium or Pillow could not read the file
+                unreadable.append(path.name)
+                continue
+            for name in ("filed", "duplicates", "new_versions", "review"):
+                getattr(report, name).extend(getattr(one, name))
     return {
         "filed": [{"doc_no": no, "path": p} for no, p in report.filed],
         "new_versions": [{"doc_no": no, "path": p} for no, p in report.new_versions],
         "duplicates": list(report.duplicates),
         "review": [{"source": s, "page": n, "reason": r} for s, n, r in report.review],
+        "unreadable": unreadable,
     }
 
 

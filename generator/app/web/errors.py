@@ -9,6 +9,9 @@ from typing import Any
 from generator.errors import DataError, FormgenError, TemplateError, UserError
 
 
+MB = 1024 * 1024
+
+
 class WebError(FormgenError):
     """An error with an HTTP status; the message is for people (Chinese)."""
 
@@ -52,8 +55,9 @@ class TooLarge(WebError):
     status = 413
 
     def __init__(self, limit: int) -> None:
+        size = f"{limit // MB} MB" if limit >= MB else f"{limit // 1024} KB"
         super().__init__(
-            f"上传的文件太大（超过 {limit // (1024 * 1024)} MB），未接收。",
+            f"上传的文件太大（超过 {size}），未接收。",
             "请拆分后分批上传，或请管理员调高上限。",
         )
 

@@ -65,6 +65,7 @@ function showReport(box, rep) {
   for (const f of rep.filed) ul.append(el("li", `已归档 ${f.doc_no} → ${f.path}`));
   for (const f of rep.new_versions) ul.append(el("li", `已有归档，另存为新版本：${f.doc_no}`, "warn"));
   for (const d of rep.duplicates) ul.append(el("li", `重复扫描，已跳过：${d}`, "muted"));
+  for (const u of rep.unreadable || []) ul.append(el("li", `无法读取（不是完好的 PDF 或图片），未归档：${u}`, "bad"));
   for (const r of rep.review) ul.append(el("li", `待复核：${r.source} 第${r.page}页：${r.reason}`, "warn"));
   box.replaceChildren(head, ul);
 }
