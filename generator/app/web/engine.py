@@ -70,6 +70,11 @@ class FormInfo:
     kind: str
     formats: tuple[str, ...]
 
+    @property
+    def title(self) -> str:
+        """附件5 “五亮五共”活动情况评价表; a notice by its name alone."""
+        return self.name if self.label == self.name else f"{self.label} {self.name}"
+
 
 def forms_for(role: str) -> list[FormInfo]:
     """The forms a role may make: admin all; a unit's clerk those of its members and of

@@ -16,6 +16,8 @@ function showJob(card, s) {
   card.querySelector('[data-field="bar"]').value = pct;
   card.querySelector('[data-field="count"]').textContent = `${s.done}/${s.total}（${pct}%）`;
   card.querySelector('[data-field="state"]').textContent = STATES[s.state] || s.state;
+  const state = card.querySelector('[data-field="state"]');
+  state.className = `state state-${s.state}`;
   const list = card.querySelector('[data-field="forms"]');
   list.replaceChildren(
     ...Object.entries(s.forms).map(([form, p]) => {
@@ -24,6 +26,20 @@ function showJob(card, s) {
       return li;
     }),
   );
+  if (s.state === "done" || s.state === "failed") {
+    const extra = [];
+    if (s.message) extra.push(el("p", s.message, s.state === "failed" ? "error" : "warn"));
+    if (s.downloads.length) {
+      const p = el("p", "", "downloads");
+      for (const d of s.downloads) {
+        const a = el("a", d.label, "button");
+        a.href = d.url;
+        p.append(a, " ");
+      }
+      extra.push(p);
+    }
+    card.querySelector(".job-end")?.replaceChildren(...extra);
+  }
 }
 
 function pollJobs() {
@@ -32,21 +48,14 @@ function pollJobs() {
   );
   if (!cards.length) return;
   const tick = async () => {
-    let finished = false;
     for (const card of cards.filter((c) => ["queued", "running"].includes(c.dataset.state))) {
       const r = await fetch(`/api/exports/${card.dataset.exportId}`, { headers: { Accept: "application/json" } });
       if (!r.ok) continue;
       const s = await r.json();
       showJob(card, s);
       card.dataset.state = s.state;
-      finished ||= s.state === "done" || s.state === "failed";
     }
-    if (finished) {
-      // the finished job's download links come with the page
-      setTimeout(() => location.reload(), 600);
-    } else {
-      setTimeout(tick, 800);
-    }
+    if (cards.some((c) => ["queued", "running"].includes(c.dataset.state))) setTimeout(tick, 800);
   };
   setTimeout(tick, 300);
 }
