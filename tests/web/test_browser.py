@@ -161,7 +161,7 @@ def test_a_unit_clerk_from_login_to_a_filed_scan(page: Any, tmp_path: Path) -> N
         "() => document.querySelector('#status tbody td:nth-child(3)')?.textContent === '1'"
     )
     status = cells(page, "#status")
-    assert [UNIT, "2", "1", "1"] == status[0][:4] and "0004" in status[0][4]
+    assert status[0][:4] == [UNIT, "2", "1", "1"] and "0004" in status[0][4]
 
     # the unreadable page: a mistyped number is refused, the right one files it
     item = page.locator(".review-item").first
@@ -185,4 +185,3 @@ def test_the_api_docs_and_logout(page: Any) -> None:
     page.wait_for_url("**/login")
     page.goto("/documents")
     assert "/login" in page.url
-

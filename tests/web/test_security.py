@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import ledger_rows, write_ledger
+from tests.conftest import ledger_rows
 from tests.web.conftest import PASSWORD, login, wait_export
 
 OTHER_UNIT = "十堰市住房和城乡建设局"

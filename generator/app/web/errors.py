@@ -8,7 +8,6 @@ from typing import Any
 
 from generator.errors import DataError, FormgenError, TemplateError, UserError
 
-
 MB = 1024 * 1024
 
 
