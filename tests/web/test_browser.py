@@ -178,7 +178,7 @@ def test_a_unit_clerk_from_login_to_a_filed_scan(page: Any, tmp_path: Path) -> N
 
 def test_the_api_docs_and_logout(page: Any) -> None:
     page.goto("/docs")  # Swagger UI when set-up installed it, else a plain list
-    page.locator("text=/api/exports/{export_id}/download").first.wait_for()
+    page.get_by_text("/api/exports/{export_id}/download").first.wait_for()
     shot(page, "08_api_docs")
     page.goto("/ledgers")
     page.click("button:has-text('退出')")

@@ -36,9 +36,22 @@ class JobRunner:
             self.pool = ThreadPoolExecutor(1, thread_name_prefix="formgen-export")
 
     def submit(self, export_id: str) -> Future[None]:
-        return self.pool.submit(
+        future = self.pool.submit(
             run_export, str(self.settings.data), self.settings.db_url, export_id
         )
+        future.add_done_callback(lambda f: self._lost(f, export_id))
+        return future
+
+    def _lost(self, future: Future[None], export_id: str) -> None:
+        """A worker that died (killed, out of memory) fails its job instead of leaving
+        it running for ever."""
+        if future.cancelled() or future.exception() is None:
+            return
+        db = Database(self.settings.db_url)
+        try:
+            db.progress(export_id, state="failed", message="导出进程意外退出，请重新导出。")
+        finally:
+            db.close()
 
     def resume(self, db: Database) -> int:
         """Queue again the jobs a stopped server left unfinished; return how many."""

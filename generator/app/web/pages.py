@@ -335,7 +335,10 @@ def deadlines(
     profile: str = engine.DEFAULT_PROFILE,
 ) -> Response:
     w = web(request)
-    day = dt.date.fromisoformat(today) if today else dt.date.today()
+    try:
+        day = dt.date.fromisoformat(today) if today else dt.date.today()
+    except ValueError:
+        day = dt.date.today()
     tasks = actions.deadlines(w, user, day, profile)
     usable = _usable(w, user)
     chosen = next((r for r in usable if r["id"] == ledger), usable[0] if usable else None)
