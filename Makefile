@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.formgen-setup
 
-.PHONY: setup demo test lint typecheck bench clean
+.PHONY: setup demo serve test lint typecheck bench bench-web clean
 
 $(STAMP): pyproject.toml scripts/setup.sh
 	bash scripts/setup.sh
@@ -13,6 +13,11 @@ setup: $(STAMP)
 
 demo: $(STAMP)
 	$(VENV)/bin/formgen demo --out output
+
+# The clerks' web page on http://127.0.0.1:8000/ (data in formgen-data/); first account:
+#   .venv/bin/formgen users add 管理员 --role admin --data formgen-data
+serve: $(STAMP)
+	$(VENV)/bin/formgen serve --data formgen-data
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check generator templates tests benchmarks scripts
@@ -32,6 +37,10 @@ bench: $(STAMP)
 	  --no-install-recommends libreoffice-writer-nogui >/dev/null 2>&1 \
 	  || echo "LibreOffice could not be installed: its baseline will be skipped"; }
 	$(PY) -m benchmarks.run
+
+# 20 clerks uploading and exporting at once against formgen serve on 127.0.0.1.
+bench-web: $(STAMP)
+	$(PY) -m benchmarks.web_load
 
 clean:
 	rm -rf output .pytest_cache .mypy_cache .ruff_cache

@@ -3,7 +3,10 @@
 #   1. system packages: CJK fonts (Noto CJK, LXGW WenKai), poppler-utils, fontconfig;
 #   2. FandolFang (a free simplified 仿宋) extracted from Debian's texlive-lang-chinese,
 #      without installing TeX itself (falls back to Noto Serif CJK SC if that fails);
-#   3. a venv in .venv with the package and its dev tools (pyproject.toml is the one list).
+#   3. a venv in .venv with the package and its dev tools (pyproject.toml is the one list);
+#   4. for the web page: Swagger UI (pinned, from the npm registry) into the git-ignored
+#      generator/app/web/static/vendor/ for /docs, and Debian's Chromium for the browser
+#      tests (FORMGEN_NO_CHROMIUM=1 skips it; the browser tests then say they were skipped).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +20,9 @@ grep -q "NotoSerifCJK" <<<"$fonts" || need_apt+=(fonts-noto-cjk)
 grep -q "LXGWWenKai" <<<"$fonts" || need_apt+=(fonts-lxgw-wenkai)
 command -v pdftoppm >/dev/null || need_apt+=(poppler-utils)
 command -v fc-cache >/dev/null || need_apt+=(fontconfig)
+if [ -z "${FORMGEN_NO_CHROMIUM:-}" ] && ! command -v chromium >/dev/null; then
+  need_apt+=(chromium)
+fi
 grep -q "DejaVuSans.ttf" <<<"$fonts" || need_apt+=(fonts-dejavu-core)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "formgen setup: apt-get install ${need_apt[*]}"
@@ -45,4 +51,17 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
 .venv/bin/python -m pip install -q -e '.[dev]'
+SWAGGER_UI=5.32.0  # Swagger UI for /docs, served from here (offices have no internet)
+VENDOR=generator/app/web/static/vendor
+if [ ! -f "$VENDOR/.swagger-ui-$SWAGGER_UI" ] && command -v npm >/dev/null; then
+  tmp=$(mktemp -d)
+  if npm install --silent --no-audit --no-fund --prefix "$tmp" "swagger-ui-dist@$SWAGGER_UI" >/dev/null 2>&1; then
+    mkdir -p "$VENDOR"
+    cp "$tmp/node_modules/swagger-ui-dist/"{swagger-ui-bundle.js,swagger-ui.css,LICENSE} "$VENDOR"/
+    touch "$VENDOR/.swagger-ui-$SWAGGER_UI"
+  else
+    echo "formgen setup: WARNING Swagger UI not installed; /docs shows a plain list" >&2
+  fi
+  rm -rf "$tmp"
+fi
 echo "formgen setup: ready"

@@ -884,3 +884,80 @@ def archive_package(year: int, keeper: str, out: Path | None, archive: Path, db:
         registry.close()
     for path in made:
         click.echo(str(path))
+
+
+def _data_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option("--db", default="", help="数据库的 SQLAlchemy 地址（如区级 PostgreSQL），"
+                     "默认 数据文件夹/archive/registry.sqlite。")(f)  # fmt: skip
+    return click.option(
+        "--data",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("formgen-data"),
+        show_default=True,
+        help="网页的数据文件夹（上传的台账、导出的文件、档案）。",
+    )(f)
+
+
+@main.command()
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="监听地址（局域网用 0.0.0.0）。"
+)
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
+              help="同时进行的导出任务数。")  # fmt: skip
+@click.option("--certfile", default="", help="HTTPS 证书（PEM），与 --keyfile 一起用。")
+@click.option("--keyfile", default="", help="HTTPS 私钥（PEM）。")
+@_data_options
+def serve(host: str, port: int, workers: int, certfile: str, keyfile: str, data: Path,
+          db: str) -> None:  # fmt: skip
+    """启动网页：台账上传检查、预览导出、报送期限、签字件归档。"""
+    from generator.app.web.app import serve as run
+    from generator.app.web.db import Database
+    from generator.app.web.settings import Settings
+
+    settings = Settings(data=data, db=db, workers=workers)
+    if Database(settings.db_url).count_users() == 0:
+        click.echo(f"尚无账号。先创建管理员：formgen users add 管理员 --role admin --data {data}",
+                   err=True)  # fmt: skip
+    scheme = "https" if certfile else "http"
+    click.echo(f"formgen 网页：{scheme}://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}/")
+    run(settings, host, port, certfile, keyfile)
+
+
+@main.group()
+def users() -> None:
+    """网页账号。"""
+
+
+@users.command(name="add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["admin", "unit", "community"]), required=True,
+              help="admin 管理员；unit 单位党务干事；community 社区工作者。")  # fmt: skip
+@click.option("--scope", default="", help="单位名称（unit）或社区名称（community）。")
+@click.option("--replace", is_flag=True, help="账号已存在时改为新的角色、范围和密码。")
+@_data_options
+def users_add(name: str, role: str, scope: str, replace: bool, data: Path, db: str) -> None:
+    """新建网页账号 NAME；密码从标准输入读取（在终端上会提示输入两次）。"""
+    from generator.app.web.auth import check_account, hash_password
+    from generator.app.web.db import Database
+    from generator.app.web.settings import Settings
+
+    if sys.stdin.isatty():
+        password = click.prompt("密码", hide_input=True, confirmation_prompt="再输入一次")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    check_account(name, role, scope, password)
+    database = Database(Settings(data=data, db=db).db_url)
+    try:
+        hashed = hash_password(password)
+        if database.add_user(name, role, scope, hashed):
+            click.echo(f"已创建账号「{name}」（{role}{'：' + scope if scope else ''}）。")
+        elif replace:
+            database.replace_user(name, role, scope, hashed)
+            click.echo(
+                f"已更新账号「{name}」（{role}{'：' + scope if scope else ''}），旧的登录已失效。"
+            )
+        else:
+            raise UserError(f"账号「{name}」已存在。", "加 --replace 改为新的角色、范围和密码。")
+    finally:
+        database.close()

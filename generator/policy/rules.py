@@ -101,6 +101,7 @@ class Result:
     unit: str = ""
     severity: str = "warning"
     blocks: tuple[str, ...] = ()
+    community: str = ""
 
     @property
     def result(self) -> str:
@@ -435,6 +436,9 @@ def evaluate(
                 actual = _pct(value) if rule.share else _num(value)
                 if rule.share and e.members:
                     actual += f"（{round(value * len(e.members))}/{len(e.members)}人）"
+                community = str(e.values.get("community") or "")
+                if e.kind == "member":
+                    community = e.members[0].community
                 results.append(
                     Result(
                         rule.id,
@@ -448,6 +452,7 @@ def evaluate(
                         e.unit,
                         rule.severity,
                         rule.blocks,
+                        community,
                     )
                 )
     return results
