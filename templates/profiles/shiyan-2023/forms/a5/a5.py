@@ -54,6 +54,8 @@ def build(ledger: Ledger, scope: Scope, opts: Options, form: Form) -> Context:
         posts="、".join(p.post for p in ledger.posts.get(m.id, [])),
         activity=ev.activity_text if ev and ev.activity_text else _activity(ledger, m, year, form),
         duty_heading=form.text("duty") + (f"：{ev.duty_text}" if ev and ev.duty_text else ""),
+        duty_label=form.text("duty"),
+        duty=ev.duty_text if ev and ev.duty_text else "",
         blocks=kit.party_blocks(
             opts.profile,
             cmp.committee if cmp and cmp.committee else COMMITTEE,
@@ -78,6 +80,8 @@ def blank(opts: Options, form: Form) -> Context:
         posts="",
         activity="",
         duty_heading=form.text("duty"),
+        duty_label=form.text("duty"),
+        duty="",
         blocks=kit.party_blocks(opts.profile, COMMITTEE),
         parties=_parties(opts),
         doc_no="",
