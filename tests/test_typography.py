@@ -86,9 +86,7 @@ def _blank_pdf(form_id: str, opts) -> bytes:
 
 # ------------------------------------------------------------------ 1. 仿宋
 @pytest.mark.parametrize("form_id", FORM_IDS)
-def test_the_body_is_fandolfang_by_name_and_by_the_characters_it_draws(
-    exported, opts, form_id
-):
+def test_the_body_is_fandolfang_by_name_and_by_the_characters_it_draws(exported, opts, form_id):
     for source in [*pdfs(exported, form_id)[:2], _blank_pdf(form_id, opts)]:
         if isinstance(source, Path):
             assert any("FandolFang" in f for f in pdf_fonts(source)), source
@@ -239,7 +237,9 @@ def test_a_ten_resident_building_is_one_page_and_roomy(tmp_path, opts):
     led, _ = read_ledger(ten_residents(tmp_path), opts.profile)
     r = Renderers()
     for form_id in ("n1", "a1"):
-        ctx = context(form_id, led, opts, community="北京路社区", compound="柳林小区", building="8栋")
+        ctx = context(
+            form_id, led, opts, community="北京路社区", compound="柳林小区", building="8栋"
+        )
         pdf = r.render(layout(form_id), "pdf", ctx)
         pages = pdf_pages_bytes(pdf)
         assert len(pages) == 1, form_id
@@ -364,9 +364,7 @@ def test_gbt_9704_margins(exported, form_id):
 
 
 # ------------------------------------------------------------------ 9. a5 details
-def test_a5_duty_is_a_label_and_a_value_and_the_blank_underline_clears_the_notes(
-    exported, opts
-):
+def test_a5_duty_is_a_label_and_a_value_and_the_blank_underline_clears_the_notes(exported, opts):
     page = chars(find(exported, "a5", "pdf", member_id="0001"))[0]
     label, value = find_run(page, "履职情况评价"), find_run(page, "认真履行楼栋长职责")
     assert "Noto" in label[0].font and value[0].font.startswith("FandolFang")

@@ -152,7 +152,7 @@ def _official_defaults(doc: DocxDocument) -> None:
             minor = minor.replace('<a:ea typeface=""/>', f'<a:ea typeface="{FANG}"/>')
             minor = minor.replace('<a:font script="Hans" typeface="宋体"/>',
                                   f'<a:font script="Hans" typeface="{FANG}"/>')  # fmt: skip
-            part._blob = (major + "<a:minorFont>" + minor).encode("utf-8")  # type: ignore[attr-defined]
+            part._blob = (major + "<a:minorFont>" + minor).encode("utf-8")
         elif name.endswith("/fontTable.xml"):
             xml = part.blob.decode("utf-8")
             xml = _FONT_ENTRY.sub(
@@ -163,10 +163,10 @@ def _official_defaults(doc: DocxDocument) -> None:
                 '<w:pitch w:val="variable"/></w:font>'
                 for f in (FANG, SONG_TITLE, HEI, KAI)
             )
-            part._blob = xml.replace("</w:fonts>", entries + "</w:fonts>").encode("utf-8")  # type: ignore[attr-defined]
+            part._blob = xml.replace("</w:fonts>", entries + "</w:fonts>").encode("utf-8")
         elif name.endswith("/stylesWithEffects.xml"):
             xml = _LANG_DEFAULT.sub(r"\1zh-CN\2", part.blob.decode("utf-8"))
-            part._blob = xml.encode("utf-8")  # type: ignore[attr-defined]
+            part._blob = xml.encode("utf-8")
 
 
 def no_autospace(ppr: Any) -> None:
@@ -299,7 +299,7 @@ def _float_top_right(inline: Any, dy: int) -> None:
         '<wp:effectExtent l="0" t="0" r="0" b="0"/><wp:wrapNone/></wp:anchor>'
     )
     anchor.append(doc_pr)
-    anchor.append(parse_xml(f'<wp:cNvGraphicFramePr {nsdecls("wp")}/>'))
+    anchor.append(parse_xml(f"<wp:cNvGraphicFramePr {nsdecls('wp')}/>"))
     anchor.append(graphic)
     inline.getparent().replace(inline, anchor)
 
