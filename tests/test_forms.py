@@ -186,7 +186,7 @@ def test_a5_has_five_signature_blocks_and_fits_one_page(exported):
     cells = "\n".join(docx_cells(find(exported, "a5", "docx", member_id="0001")))
     assert "□好 ☑良好 □一般 □差" in cells  # 业委会评价: 良好
     assert "积极参与" in cells  # 小区党支部意见说明
-    assert "履职情况评价：认真履行楼栋长职责" in cells
+    assert "履职情况评价\n认真履行楼栋长职责" in cells  # a label cell and a value cell
     assert "楼栋长、党小组长" in cells
 
 
