@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from generator.forms.context import Options, Scope
+
 from generator.forms.registry import FORMS
 from generator.ledger.sample import generate, write_xlsx
 from generator.policy.period import Period

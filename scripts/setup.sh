@@ -3,8 +3,14 @@
 #   1. system packages: CJK fonts (Noto CJK, LXGW WenKai), poppler-utils, fontconfig;
 #   2. FandolFang (a free simplified 仿宋) extracted from Debian's texlive-lang-chinese,
 #      without installing TeX itself (falls back to Noto Serif CJK SC if that fails);
-#   3. a venv in .venv with the package and its dev tools (pyproject.toml is the one list);
-#   4. for the web page: Swagger UI (pinned, from the npm registry) into the git-ignored
+#   3. fontconfig aliases from the official font names the DOCX files carry (仿宋_GB2312,
+#      黑体, 楷体_GB2312, 方正小标宋简体) to their free stand-ins, so a DOCX opened on Linux
+#      (LibreOffice) is set in fonts of near metrics, as its PDF is;
+#   4. LibreOffice Writer (no GUI): the test that DOCX and PDF have as many pages, the
+#      benchmark's baseline and PDFs from a clerk's edited Word template use it
+#      (FORMGEN_NO_LIBREOFFICE=1 skips it; its tests then say they are skipped);
+#   5. a venv in .venv with the package and its dev tools (pyproject.toml is the one list);
+#   6. for the web page: Swagger UI (pinned, from the npm registry) into the git-ignored
 #      generator/app/web/static/vendor/ for /docs, and Debian's Chromium for the browser
 #      tests (FORMGEN_NO_CHROMIUM=1 skips it; the browser tests then say they were skipped).
 set -euo pipefail
@@ -44,6 +50,53 @@ if [ ! -f "$FANDOL_DIR/FandolFang-Regular.otf" ]; then
     echo "formgen setup: WARNING FandolFang unavailable; 仿宋 falls back to Noto Serif CJK SC" >&2
   fi
   rm -rf "$tmp"
+fi
+
+# Official font names -> the free fonts installed above. binding="same": the stand-in
+# counts as the family asked for, so LibreOffice and every fontconfig client use it.
+ALIASES=/etc/fonts/conf.d/63-formgen-official-cjk.conf
+read -r -d '' aliases_xml <<'XML' || true
+<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
+<!-- formgen (scripts/setup.sh): the official Chinese font names of its DOCX files, set in
+     the free fonts its PDFs use, so a DOCX rendered on Linux keeps the PDF's metrics. -->
+<fontconfig>
+  <alias binding="same"><family>仿宋_GB2312</family>
+    <prefer><family>FandolFang</family><family>Noto Serif CJK SC</family></prefer></alias>
+  <alias binding="same"><family>仿宋</family>
+    <prefer><family>FandolFang</family><family>Noto Serif CJK SC</family></prefer></alias>
+  <alias binding="same"><family>FangSong</family>
+    <prefer><family>FandolFang</family><family>Noto Serif CJK SC</family></prefer></alias>
+  <alias binding="same"><family>黑体</family>
+    <prefer><family>Noto Sans CJK SC</family><family>FandolHei</family></prefer></alias>
+  <alias binding="same"><family>SimHei</family>
+    <prefer><family>Noto Sans CJK SC</family><family>FandolHei</family></prefer></alias>
+  <alias binding="same"><family>楷体_GB2312</family>
+    <prefer><family>LXGW WenKai</family><family>FandolKai</family></prefer></alias>
+  <alias binding="same"><family>楷体</family>
+    <prefer><family>LXGW WenKai</family><family>FandolKai</family></prefer></alias>
+  <alias binding="same"><family>宋体</family>
+    <prefer><family>Noto Serif CJK SC</family><family>FandolSong</family></prefer></alias>
+  <!-- 方正小标宋简体: a bold serif CJK (the titles are bold runs as well). -->
+  <match target="pattern">
+    <test name="family"><string>方正小标宋简体</string></test>
+    <edit name="family" mode="assign" binding="same"><string>Noto Serif CJK SC</string></edit>
+    <edit name="weight" mode="assign"><const>bold</const></edit>
+  </match>
+</fontconfig>
+XML
+if [ ! -f "$ALIASES" ] || [ "$(cat "$ALIASES")" != "$aliases_xml" ]; then
+  echo "formgen setup: fontconfig aliases for the official font names ($ALIASES)"
+  printf '%s\n' "$aliases_xml" | $SUDO tee "$ALIASES" >/dev/null
+  $SUDO fc-cache -f >/dev/null || true
+fi
+
+if [ "${FORMGEN_NO_LIBREOFFICE:-}" != "1" ] && ! command -v soffice >/dev/null; then
+  echo "formgen setup: apt-get install libreoffice-writer-nogui"
+  { $SUDO apt-get install -y -q --no-install-recommends libreoffice-writer-nogui >/dev/null \
+    || { $SUDO apt-get update -qq && $SUDO apt-get install -y -q --no-install-recommends \
+         libreoffice-writer-nogui >/dev/null; }; } \
+    || echo "formgen setup: WARNING LibreOffice unavailable; the DOCX page-count test is skipped" >&2
 fi
 
 if [ ! -x .venv/bin/python ]; then

@@ -180,12 +180,13 @@ def test_a5_has_five_signature_blocks_and_fits_one_page(exported):
     assert "社区党组织（盖章）" in text and "单位党组织（盖章）" in text
     assert text.count("年月日") == 5
     assert text.count("评价等次：") == 6  # five blocks + the 注
-    assert "☑好" in text and "☑良好" in text and "☑一般" in text
+    # ☑ is drawn as FandolFang's □ with its √ inside (no CJK font has ☑)
+    assert "□√好" in text and "□√良好" in text and "□√一般" in text and "☑" not in text
     assert "SY2026-A5-M0001-" in text
     cells = "\n".join(docx_cells(find(exported, "a5", "docx", member_id="0001")))
     assert "□好 ☑良好 □一般 □差" in cells  # 业委会评价: 良好
     assert "积极参与" in cells  # 小区党支部意见说明
-    assert "履职情况评价：认真履行楼栋长职责" in cells
+    assert "履职情况评价\n认真履行楼栋长职责" in cells  # a label cell and a value cell
     assert "楼栋长、党小组长" in cells
 
 

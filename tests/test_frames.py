@@ -31,6 +31,8 @@ def test_frame_fields_are_read_from_the_template():
         "title",
         "notes",
         "parties",
+        "duty_label",
+        "page",
     )
     assert frame_fields(FORMS["a1"].template("typ").read_text("utf-8")) is None
 

@@ -34,12 +34,13 @@ def table_template(form: Form) -> b.DocxDocument:
         space_after=6,
     )
     b.two_sided(doc, "{{ head_left }}", "{{ head_right }}")
-    b.declared_table(doc, form.columns, kit.page(form)["size"])
+    b.declared_table(doc, form.columns, kit.page(form)["size"], keep=2)
     summary = b.para(doc, "{%p if summary is defined and summary %}", FANG, 12)
     summary.paragraph_format.space_before = Pt(6)
-    b.para(doc, "{{ summary }}", FANG, 12)
+    b.para(doc, "{{ summary }}", FANG, 12).paragraph_format.keep_with_next = True
     b.para(doc, "{%p endif %}", FANG, 12)
     b.footer_lines(doc)
+    b.page_number_footer(doc)
     return doc
 
 

@@ -27,16 +27,18 @@ DATE_BLANK = "____年__月__日"
 BLANK_ROWS = 12
 DASH = "—"
 
-# Page geometry (mm). GB/T 9704-2012: A4, top 37, bottom 35, left 28, right 26.
+# Page geometry (mm). GB/T 9704-2012: A4 portrait, top 37, bottom 35, left 28 (the binding
+# side), right 26 — a text block of 156 × 225 mm. A landscape form is that sheet turned
+# with its head at the binding side (GB/T 9704 §10.2, 横排表格): the same text block lying
+# down, 225 × 156 mm — top 28, bottom 26, left 35, right 37. A form that cannot fit its
+# page so declares its own margins in form.yaml (page: margin:) and says why there.
 PAPER = {"a4": (210.0, 297.0), "a3": (297.0, 420.0)}
-MARGINS = {
-    "table": {"top": 22, "bottom": 15, "left": 18, "right": 18},
-    "notice": {"top": 37, "bottom": 35, "left": 28, "right": 26},
-    "notice-landscape": {"top": 30, "bottom": 26, "left": 28, "right": 26},
-    "sheet": {"top": 34, "bottom": 10, "left": 22, "right": 18},
-}
+GBT = {"top": 37.0, "bottom": 35.0, "left": 28.0, "right": 26.0}
+GBT_LANDSCAPE = {"top": 28.0, "bottom": 26.0, "left": 35.0, "right": 37.0}
+MARGINS = {"portrait": GBT, "landscape": GBT_LANDSCAPE}
 TABLE_SIZE = {"table": 12.0, "notice": 14.0, "sheet": 12.0}  # pt, table text
 CELL_INSET = 2.0  # mm, left and right of a table cell's text
+TITLE_SIZE = 22.0  # pt: 2号
 
 
 def or_blank(value: str | None) -> str:
@@ -44,14 +46,16 @@ def or_blank(value: str | None) -> str:
 
 
 def page(form: Form) -> dict[str, Any]:
-    """The page a form is laid out on: paper, orientation, margins (mm), table text size."""
-    key = form.kind + ("-landscape" if form.kind == "notice" and form.landscape else "")
-    margin = {**MARGINS[key], **{k: float(v) for k, v in form.page.get("margin", {}).items()}}
+    """The page a form is laid out on: paper, orientation, margins (mm), table text size.
+    Margins: GB/T 9704's (turned for a landscape page) unless the declaration gives its
+    own (``page: margin:``)."""
+    base = GBT_LANDSCAPE if form.landscape else GBT
+    margin = {**base, **{k: float(v) for k, v in form.page.get("margin", {}).items()}}
     return {
         "paper": form.paper,
         "landscape": form.landscape,
         "margin": margin,
-        "size": float(form.page.get("table_size", TABLE_SIZE[form.kind])),
+        "size": float(form.page.get("table_size", TABLE_SIZE.get(form.kind, 12.0))),
     }
 
 
@@ -70,10 +74,13 @@ def head(
     notes: str = "",
     title: str = "",
     foot_labels: tuple[str, str] = ("填报人", "联系电话"),
+    title_parts: Sequence[str] = (),
 ) -> Context:
-    """Title, the head line (left text · 时间), the foot line (填报人 · 联系电话) and notes."""
+    """Title, the head line (left text · 时间), the foot line (填报人 · 联系电话) and notes.
+    ``title_parts``: the title in the pieces it may break between (``title_lines``)."""
     return {
-        "title": title or form.title,
+        "title": "".join(title_parts) or title or form.title,
+        **titled(form, title_parts),
         "head_left": head_left,
         "head_right": f"时间：{cn_date(opts.date)}",
         "foot_left": f"{foot_labels[0]}：{or_blank(foot[0])}" if foot[0] is not None else "",
@@ -81,6 +88,11 @@ def head(
         "notes": notes,
         "page": page(form),
     }
+
+
+def titled(form: Form, parts: Sequence[str]) -> Context:
+    """``title_lines`` of a title given in parts, for the PDF (nothing when not given)."""
+    return {"title_lines": title_lines(parts, text_width(form))} if parts else {}
 
 
 def blank_head(form: Form, opts: Options, head_left: str, **kw: Any) -> Context:
@@ -103,15 +115,33 @@ def unit_head(label: str, org: str | None, period_cn: str = "") -> str:
 
 
 # ------------------------------------------------------------------ tables
+# Advance widths (thousandths of an em) of FandolFang's printable ASCII, U+0020–U+007E,
+# as Typst lays them out: the 仿宋 every table is set in. Digits are half an em; "_" (the
+# blanks to fill by hand) is wider.
+_ASCII = (
+    333, 278, 500, 833, 500, 833, 781, 278, 389, 389, 500, 778, 278, 333, 278, 500,
+    500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 278, 278, 778, 778, 778, 472,
+    778, 739, 703, 722, 758, 675, 647, 782, 739, 350, 508, 767, 619, 906, 739, 778,
+    675, 778, 731, 556, 722, 739, 739, 1017, 739, 739, 611, 278, 500, 278, 611, 778,
+    500, 489, 561, 444, 561, 444, 306, 500, 561, 283, 311, 533, 283, 839, 561, 500,
+    561, 533, 392, 394, 389, 561, 533, 728, 533, 533, 446, 500, 278, 500, 611,
+)  # fmt: skip
+
+
 @functools.lru_cache(maxsize=65536)
 def text_em(text: str) -> float:
-    """The width of a line of text in ems: CJK and full-width 1, ASCII and digits ½."""
+    """The width of a line of text in ems, as the forms' 仿宋 sets it (no CJK–Latin
+    spacing): ASCII by FandolFang's advances, CJK, full-width and ambiguous-width
+    characters (“”、—) 1, anything else ½."""
     width = 0.0
     for ch in text:
-        if ord(ch) < 0x2E80 and unicodedata.east_asian_width(ch) not in {"W", "F"}:
-            width += 0.55 if ch.isupper() else 0.5
-        else:
+        code = ord(ch)
+        if 0x20 <= code < 0x7F:
+            width += _ASCII[code - 0x20] / 1000
+        elif code >= 0x2E80 or unicodedata.east_asian_width(ch) in {"W", "F", "A"}:
             width += 1.0
+        else:
+            width += 0.5
     return width
 
 
@@ -119,52 +149,71 @@ def _lines_em(text: str) -> float:
     return max((text_em(line) for line in text.split("\n")), default=0.0)
 
 
+# Where a long value prefers to wrap: after the full-width space between unit and post
+# (所在单位　职务), after a list separator.
+_SOFT_BREAKS = ("　", "；", "、")
+
+
+def _segments_em(text: str) -> float:
+    """The widest piece of a value between its preferred breaks: the width a column
+    needs for the value to wrap only there."""
+    pieces = [text]
+    for sep in ("\n", *_SOFT_BREAKS):
+        pieces = [q for piece in pieces for q in piece.split(sep)]
+    return max((text_em(q) + 1.0 for q in pieces if q), default=0.0)
+
+
 def fit_columns(
     columns: Sequence[Column], rows: Iterable[dict[str, Any]], total: float, size_pt: float
 ) -> list[float]:
     """Column widths (mm, summing to ``total``) from the content: each column as wide as
     its longest value (at most 40 % of the table) and never narrower than its header's
-    longest line, so a header never breaks inside a word; room left over goes to the text
-    columns, room missing is taken from the columns with the most text."""
+    longest line, so a header never breaks inside a word (``wrap`` gives its lines).
+    Room left over goes to the text columns. Room missing is taken from the columns with
+    the most text, water-filling: first down to the widest piece of their values between
+    preferred breaks (所在单位　职务 wraps after the unit), only then further; short
+    values (names, phones, dates, 是/否) keep their line."""
     em = size_pt * 25.4 / 72
     pad = 2 * CELL_INSET
+    slack = 0.3 * em  # rounding and the odd wider glyph: a value that fits never wraps
     rows = list(rows)
     floor = [_lines_em(c.head) * em + pad + 0.4 * em for c in columns]
+    for group in dict.fromkeys(c.group for c in columns if c.group):  # its header too
+        idx = [i for i, c in enumerate(columns) if c.group == group]
+        short = _lines_em(group) * em + pad + 0.4 * em - sum(floor[i] for i in idx)
+        for i in idx:
+            floor[i] += max(0.0, short) / len(idx)
     if not any(str(r.get(c.key, "")) for r in rows for c in columns if c.key != "no"):
         weights = [c.width for c in columns]  # an empty form: the declared proportions
         want = [max(f, total * w / sum(weights)) for f, w in zip(floor, weights, strict=True)]
+        soft = list(floor)
     else:
+        values = [[str(r.get(c.key, "")) for r in rows] for c in columns]
         want = [
-            max(
-                f,
-                min(
-                    total * 0.4,
-                    max((_lines_em(str(r.get(c.key, ""))) for r in rows), default=0) * em + pad,
-                ),
-            )
-            for f, c in zip(floor, columns, strict=True)
+            max(f, min(total * 0.4, max(map(_lines_em, vs), default=0) * em + pad + slack))
+            for f, vs in zip(floor, values, strict=True)
         ]
-    for group in dict.fromkeys(c.group for c in columns if c.group):
-        idx = [i for i, c in enumerate(columns) if c.group == group]
-        short = _lines_em(group) * em + pad + 0.4 * em - sum(want[i] for i in idx)
-        for i in idx:
-            want[i] += max(0.0, short) / len(idx)
+        soft = [
+            max(f, min(w, max(map(_segments_em, vs), default=0) * em + pad + slack))
+            for f, w, vs in zip(floor, want, values, strict=True)
+        ]
     spare = total - sum(want)
     if spare >= 0:
         text = [i for i, c in enumerate(columns) if c.align == "left"] or list(range(len(columns)))
         base = sum(want[i] for i in text)
         widths = [w + (spare * w / base if i in text else 0.0) for i, w in enumerate(want)]
     elif sum(floor) < total:
-        # Too wide: cut the widest columns down to one level, so short values (names,
-        # phones, 是/否) keep their line and the long texts wrap.
+        # Too wide: cut the widest columns down to one level, no lower than their widest
+        # piece between preferred breaks while that is possible, else their header.
+        low = soft if sum(soft) <= total else floor
         lo, hi = 0.0, max(want)
         for _ in range(40):
             level = (lo + hi) / 2
-            if sum(max(f, min(w, level)) for f, w in zip(floor, want, strict=True)) > total:
+            if sum(max(f, min(w, level)) for f, w in zip(low, want, strict=True)) > total:
                 hi = level
             else:
                 lo = level
-        widths = [max(f, min(w, lo)) for f, w in zip(floor, want, strict=True)]
+        widths = [max(f, min(w, lo)) for f, w in zip(low, want, strict=True)]
         widths[max(range(len(widths)), key=widths.__getitem__)] += total - sum(widths)
     else:
         widths = [f * total / sum(floor) for f in floor]
@@ -173,16 +222,55 @@ def fit_columns(
     return widths
 
 
+def title_lines(parts: Sequence[str], width_mm: float, size_pt: float = TITLE_SIZE) -> list[str]:
+    """A title as printed: one line if it fits the text block, else broken between its
+    parts (the place, then the rest — never inside a word like 承诺事项), filling each line
+    before the next; a part longer than a line is broken where it must."""
+    per_line = width_mm / (size_pt * 25.4 / 72) - 0.5  # ems a line holds, bold digits wider
+    lines: list[str] = []
+    for part in (p for p in parts if p):
+        if lines and text_em(lines[-1] + part) * 1.05 <= per_line:
+            lines[-1] += part
+            continue
+        while text_em(part) * 1.05 > per_line:
+            cut = len(part)
+            while cut > 1 and text_em(part[:cut]) * 1.05 > per_line:
+                cut -= 1
+            lines.append(part[:cut])
+            part = part[cut:]
+        lines.append(part)
+    return lines
+
+
 def table(form: Form, rows: list[dict[str, Any]], fit: bool = True) -> Context:
     """The table of a form's declaration: its columns (label, group, alignment, a width in
     mm fitted to these rows) and the rows, for the shared table components to draw."""
     p = page(form)
     widths = fit_columns(form.columns, rows if fit else [], text_width(form), p["size"])
+    em = p["size"] * 25.4 / 72
     columns = [
-        {"key": c.key, "label": c.head, "group": c.group, "align": c.align, "w": w}
+        {
+            "key": c.key,
+            "label": c.head,
+            "group": c.group,
+            "align": c.align,
+            "w": w,
+            "words": fit and _wraps_at_breaks(c.key, rows, w, em),
+        }
         for c, w in zip(form.columns, widths, strict=True)
     ]
     return {"columns": columns, "rows": rows}
+
+
+def _wraps_at_breaks(key: str, rows: list[dict[str, Any]], width: float, em: float) -> bool:
+    """Whether a column's values should wrap only at their preferred breaks (the PDF
+    keeps each piece on one line): some value is too long for a line, and every piece of
+    every value fits the column."""
+    values = [str(r.get(key, "")) for r in rows]
+    room = width - 2 * CELL_INSET - 0.2 * em
+    return any(_lines_em(v) * em > room for v in values) and all(
+        _segments_em(v) * em <= room + em for v in values
+    )
 
 
 def blank_rows(form: Form, n: int = BLANK_ROWS) -> list[dict[str, str]]:
@@ -261,14 +349,17 @@ def notice(
     issuer: str,
     phone: str,
     record: str,
+    title_parts: Sequence[str] = (),
 ) -> Context:
     """The frame every public notice shares: title, lead, 公示期, 监督电话, the issuer
-    block (with （盖章）) and the document number."""
+    block (with （盖章）) and the document number. ``title_parts``: the title in the
+    pieces it may break between (``title_lines``)."""
     start, end = notice_window(opts)
     cfg = opts.profile.notices
     lead = str(cfg.get("lead", {}).get(form.id, "") or form.text("lead"))
     return {
-        "title": title,
+        "title": "".join(title_parts) or title,
+        **titled(form, title_parts),
         "lead": lead.format(place=place, year=year).replace("\n", "").replace(" ", ""),
         "closing": cfg.get("closing", ""),
         "period_text": f"公示期：{cn_date(start)}至{cn_date(end)}",

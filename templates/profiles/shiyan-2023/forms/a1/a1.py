@@ -36,8 +36,8 @@ def build(ledger: Ledger, scope: Scope, opts: Options, form: Form) -> Context:
         opts,
         f"公示单位：{cmp.branch}",
         _foot(cmp),
-        title=f"{scope.community}{scope.compound}{scope.building}{form.title}",
         foot_labels=LABELS,
+        title_parts=(f"{scope.community}{scope.compound}{scope.building}", form.title),
     )
     ctx.update(kit.table(form, [row(i, m) for i, m in enumerate(members, start=1)]))
     return ctx

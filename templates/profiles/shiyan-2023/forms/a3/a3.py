@@ -60,7 +60,8 @@ def blank(opts: Options, form: Form) -> Context:
 
 def docx(b: Any, form: Form, profile: Profile) -> Any:
     """The Word template: the same table as the PDF, drawn with the shared components."""
-    doc = b.new_document(landscape=False, margins_mm=(20, 22, 16, 25))
+    m = kit.page(form)["margin"]
+    doc = b.new_document(False, (m["top"], m["right"], m["bottom"], m["left"]))
     b.top_band(doc, form.label, with_qr=True)
     b.para(
         doc,
@@ -72,7 +73,7 @@ def docx(b: Any, form: Form, profile: Profile) -> Any:
         space_after=6,
     )
     b.two_sided(doc, "{{ head_left }}", "{{ head_right }}")
-    tbl = b.grid_table(doc, [36, 62, 22, 43], 4)
+    tbl = b.grid_table(doc, [30, 66, 20, 40], 4)
     b.cell_text(tbl.cell(0, 0), "姓名", b.HEI)
     b.cell_text(tbl.cell(0, 1), "{{ name }}")
     b.cell_text(tbl.cell(0, 2), "职务", b.HEI)

@@ -54,6 +54,8 @@ def build(ledger: Ledger, scope: Scope, opts: Options, form: Form) -> Context:
         posts="、".join(p.post for p in ledger.posts.get(m.id, [])),
         activity=ev.activity_text if ev and ev.activity_text else _activity(ledger, m, year, form),
         duty_heading=form.text("duty") + (f"：{ev.duty_text}" if ev and ev.duty_text else ""),
+        duty_label=form.text("duty"),
+        duty=ev.duty_text if ev and ev.duty_text else "",
         blocks=kit.party_blocks(
             opts.profile,
             cmp.committee if cmp and cmp.committee else COMMITTEE,
@@ -78,6 +80,8 @@ def blank(opts: Options, form: Form) -> Context:
         posts="",
         activity="",
         duty_heading=form.text("duty"),
+        duty_label=form.text("duty"),
+        duty="",
         blocks=kit.party_blocks(opts.profile, COMMITTEE),
         parties=_parties(opts),
         doc_no="",
@@ -89,7 +93,8 @@ def blank(opts: Options, form: Form) -> Context:
 def docx(b: Any, form: Form, profile: Profile) -> Any:
     """The Word template: the PDF's table, with the profile's parties' signature blocks
     two a row (the last across the row when their number is odd)."""
-    doc = b.new_document(landscape=False, margins_mm=(10, 16, 10, 20))
+    m = kit.page(form)["margin"]
+    doc = b.new_document(False, (m["top"], m["right"], m["bottom"], m["left"]))
     b.top_band(doc, form.label, with_qr=True)
     b.para(
         doc,
@@ -103,7 +108,7 @@ def docx(b: Any, form: Form, profile: Profile) -> Any:
     b.two_sided(doc, "{{ head_left }}", "{{ head_right }}", size=11)
     n = len(profile.parties)
     rows = 5 + (n + 1) // 2
-    tbl = b.grid_table(doc, [28, 59, 28, 59], rows)
+    tbl = b.grid_table(doc, [28, 50, 28, 50], rows)
     b.cell_text(tbl.cell(0, 0), "姓名", b.HEI, 11)
     b.cell_text(tbl.cell(0, 1), "{{ name }}", size=11)
     b.cell_text(tbl.cell(0, 2), "职务", b.HEI, 11)
@@ -113,14 +118,13 @@ def docx(b: Any, form: Form, profile: Profile) -> Any:
         ("家庭住址", "address", 10),
         ("担任居住社区或小区职务", "posts", 12),
         ("“五亮五共”活动情况", "activity", 22),
+        ("{{ duty_label }}", "duty", 10),
     )
     for i, (label, key, h) in enumerate(lines, start=1):
         b.cell_text(tbl.cell(i, 0), label, b.HEI, 11)
         c = tbl.cell(i, 1).merge(tbl.cell(i, 3))
         b.cell_text(c, "{{ " + key + " }}", size=11, align=b.WD_ALIGN_PARAGRAPH.LEFT)
         b.row_height(tbl.rows[i], h)
-    c = tbl.cell(4, 0).merge(tbl.cell(4, 3))
-    b.cell_text(c, "{{ duty_heading }}", b.HEI, 11)
     for i, party in enumerate(profile.parties):
         row, col = 5 + i // 2, 2 * (i % 2)
         b.cell_text(tbl.cell(row, col), party.label, b.HEI, 11)

@@ -33,12 +33,13 @@ def build(ledger: Ledger, scope: Scope, opts: Options, form: Form) -> Context:
     ctx = kit.notice(
         form,
         opts,
-        f"{scope.community}{scope.compound}{scope.building}{form.title}",
+        "",
         place,
         scope.period.year,
         cmp.branch,
         cmp.phone,
         f"{scope.community}/{scope.compound}/{scope.building}",
+        title_parts=(f"{scope.community}{scope.compound}{scope.building}", form.title),
     )
     ctx.update(kit.table(form, rows))
     return kit.masked(ctx, opts, form)

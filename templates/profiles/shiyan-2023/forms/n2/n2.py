@@ -39,12 +39,13 @@ def build(ledger: Ledger, scope: Scope, opts: Options, form: Form) -> Context:
     ctx = kit.notice(
         form,
         opts,
-        f"{scope.community}{scope.compound}党员干部{year}年{form.title}",
+        "",
         scope.compound,
         year,
         issuer,
         phone,
         f"{scope.community}/{scope.compound}",
+        title_parts=(f"{scope.community}{scope.compound}", "党员干部", f"{year}年{form.title}"),
     )
     ctx.update(kit.table(form, rows))
     return kit.masked(ctx, opts, form)

@@ -32,13 +32,13 @@ def build(ledger: Ledger, scope: Scope, opts: Options, form: Form) -> Context:
                 "grade": (ev.grades.get("unit") if ev else "") or kit.DASH,
             }
         )
-    title = who + form.text("title", year=year)
-    ctx = kit.notice(form, opts, title, place, year, issuer, phone, record)
+    parts = (who, *form.text("title", year=year).split("|"))
+    ctx = kit.notice(form, opts, "", place, year, issuer, phone, record, title_parts=parts)
     ctx.update(kit.table(form, rows))
     return kit.masked(ctx, opts, form)
 
 
 def blank(opts: Options, form: Form) -> Context:
-    ctx = kit.blank_notice(form, opts, "××" + form.text("title", year="××"))
+    ctx = kit.blank_notice(form, opts, "××" + form.text("title", year="××").replace("|", ""))
     ctx.update(kit.table(form, kit.blank_rows(form, 10), fit=False))
     return ctx
