@@ -241,17 +241,19 @@ def declared_table(
     size: float = 12,
     loop: str = "r in rows",
     width_mm: float | None = None,
+    sections: bool = False,
 ) -> None:
     """A form's declared table: the header (two rows where columns share a group, merged
     as in the seed; a header's \\n is a line break), then one row repeated per record
     ({%tr for %}), each cell aligned as its column declares. Widths in the declared
-    proportions of the text width."""
+    proportions of the text width. ``sections``: a record with a ``section`` is drawn as
+    one heading cell across the table (四张清单: 一、资源清单)."""
     total = width_mm if width_mm is not None else text_width(doc) / Mm(1) * 0.995
     weights = [float(c.width) for c in columns]
     widths = [total * w / sum(weights) for w in weights]
     two = any(c.group for c in columns)
     n_head = 2 if two else 1
-    tbl = grid_table(doc, widths, n_head + 3)
+    tbl = grid_table(doc, widths, n_head + (6 if sections else 3))
     merges: list[tuple[int, int, int, int]] = []
     j = 0
     while j < len(columns):
@@ -280,13 +282,24 @@ def declared_table(
             p._element.getparent().remove(p._element)
     var = loop.split()[0]
     cell_text(tbl.cell(n_head, 0), "{%tr for " + loop + " %}")
+    data = n_head + 1
+    if sections:
+        cell_text(tbl.cell(data, 0), "{%tr if " + var + ".section %}")
+        heading = tbl.cell(data + 1, 0).merge(tbl.cell(data + 1, len(columns) - 1))
+        for p in heading.paragraphs[1:]:
+            p._element.getparent().remove(p._element)
+        cell_text(heading, "{{ " + var + ".section }}", HEI, size, align=WD_ALIGN_PARAGRAPH.LEFT)
+        row_height(tbl.rows[data + 1], 9)
+        cell_text(tbl.cell(data + 2, 0), "{%tr else %}")
+        data += 3
     for j, c in enumerate(columns):
         align = WD_ALIGN_PARAGRAPH.CENTER if c.align == "center" else WD_ALIGN_PARAGRAPH.LEFT
-        cell_text(
-            tbl.cell(n_head + 1, j), "{{ " + var + "." + c.key + " }}", FANG, size, align=align
-        )
-    row_height(tbl.rows[n_head + 1], 10)
-    cell_text(tbl.cell(n_head + 2, 0), "{%tr endfor %}")
+        cell_text(tbl.cell(data, j), "{{ " + var + "." + c.key + " }}", FANG, size, align=align)
+    row_height(tbl.rows[data], 10)
+    if sections:
+        cell_text(tbl.cell(data + 1, 0), "{%tr endif %}")
+        data += 1
+    cell_text(tbl.cell(data + 1, 0), "{%tr endfor %}")
 
 
 def sig_block(cell: Any, path: str, size: float = 10.5) -> None:

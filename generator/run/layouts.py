@@ -8,7 +8,7 @@ from pathlib import Path
 
 from generator import __version__
 from generator.forms.registry import TEMPLATES, Form
-from generator.render.renderers import Layout
+from generator.render.renderers import PAPER_VARIANTS, Layout
 
 
 def layout_of(form: Form, template_dir: Path | None = None) -> Layout:
@@ -23,7 +23,7 @@ def layout_of(form: Form, template_dir: Path | None = None) -> Layout:
     custom = template_dir is not None and typ.parent.resolve() == template_dir.resolve()
     if custom:
         mounts += (("custom", template_dir),)  # type: ignore[operator]
-    docx = {v: form.template("docx", template_dir, v) for v in ("", "a3")}
+    docx = {v: form.template("docx", template_dir, v) for v in ("", *PAPER_VARIANTS)}
     return Layout(
         key=f"{form.profile}/{form.id}" + (f"@{template_dir}" if template_dir else ""),
         typ=typ,
