@@ -284,7 +284,7 @@ def declared_table(
     cell_text(tbl.cell(n_head, 0), "{%tr for " + loop + " %}")
     data = n_head + 1
     if sections:
-        cell_text(tbl.cell(data, 0), "{%tr if " + var + ".section %}")
+        cell_text(tbl.cell(data, 0), f"{{%tr if {var}.section is defined and {var}.section %}}")
         heading = tbl.cell(data + 1, 0).merge(tbl.cell(data + 1, len(columns) - 1))
         for p in heading.paragraphs[1:]:
             p._element.getparent().remove(p._element)
