@@ -145,7 +145,8 @@ def layout_workbook(
             value = rec.get(c.key, "")
             if c.key in {"no", "count"} and isinstance(value, str) and value.isdigit():
                 value = int(value)
-            put(ws, r, j, value, body, wrap_c if c.key in _CENTRED else wrap_l, border=True)
+            centred = c.key in _CENTRED or getattr(c, "align", "") == "center"
+            put(ws, r, j, value, body, wrap_c if centred else wrap_l, border=True)
         longest = max(
             (len(str(rec.get(c.key, ""))) / max(c.width / 2.1, 1) for c in columns), default=1
         )
