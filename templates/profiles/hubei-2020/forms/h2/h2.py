@@ -56,10 +56,20 @@ def _rule(profile: Profile, per: str, **measure: str) -> float | None:
     return None
 
 
+def minimums(profile: Profile) -> tuple[float | None, float | None, float | None]:
+    """The profile's yearly minimum of activities and of hours, and its monthly minimum of
+    activities (None where it sets none): what h2 and h4 measure a member against."""
+    return (
+        _rule(profile, "year", count="activities"),
+        _rule(profile, "year", sum="activities.hours"),
+        _rule(profile, "month", count="activities"),
+    )
+
+
 def totals(profile: Profile, acts: list[Activity]) -> list[dict[str, str]]:
     """The year's totals against the profile's minimums: times, hours, months."""
     rows = []
-    times = _rule(profile, "year", count="activities")
+    times, least, monthly = minimums(profile)
     hours = sum(a.hours or 0 for a in acts)
     if times is not None:
         ok = len(acts) >= times
@@ -71,7 +81,6 @@ def totals(profile: Profile, acts: list[Activity]) -> list[dict[str, str]]:
                 "result": PASS if ok else FAIL,
             }
         )
-    least = _rule(profile, "year", sum="activities.hours")
     if least is not None:
         rows.append(
             {
@@ -81,7 +90,6 @@ def totals(profile: Profile, acts: list[Activity]) -> list[dict[str, str]]:
                 "result": PASS if hours >= least - 1e-9 else FAIL,
             }
         )
-    monthly = _rule(profile, "month", count="activities")
     if monthly is not None:
         per = {m: sum(1 for a in acts if a.date.month == m) for m in range(1, 13)}
         short = [f"{m}月" for m, n in per.items() if n < monthly]
