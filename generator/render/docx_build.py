@@ -253,7 +253,7 @@ def declared_table(
     widths = [total * w / sum(weights) for w in weights]
     two = any(c.group for c in columns)
     n_head = 2 if two else 1
-    tbl = grid_table(doc, widths, n_head + (6 if sections else 3))
+    tbl = grid_table(doc, widths, n_head + (7 if sections else 3))
     merges: list[tuple[int, int, int, int]] = []
     j = 0
     while j < len(columns):
