@@ -270,7 +270,7 @@ def docx(b: Any, form: Form, profile: Profile) -> Any:
     b.two_sided(doc, "{{ head_left }}", "{{ head_right }}")
     b.para(doc, "{{ lead }}", b.FANG, 14, indent_chars=2, space_after=4)
     b.para(doc, "{{ sections[0] }}", b.HEI, 14, space_after=4)
-    tbl = b.grid_table(doc, [14, 60, 40, 56], 4)
+    tbl = b.grid_table(doc, [14, 66, 36, 54], 4)
     for j, h in enumerate(("序号", "项目", "数量", "说明")):
         b.cell_text(tbl.cell(0, j), h, b.HEI, 11)
     b.cell_text(tbl.cell(1, 0), "{%tr for f in figures %}", size=11)
