@@ -139,7 +139,9 @@ def fit_columns(
                 f,
                 min(
                     total * 0.4,
-                    max((_lines_em(str(r.get(c.key, ""))) for r in rows), default=0) * em + pad,
+                    max((_lines_em(str(r.get(c.key, ""))) for r in rows), default=0) * em
+                    + pad
+                    + 0.4 * em,  # the headers' slack: digits run wider than half an em
                 ),
             )
             for f, c in zip(floor, columns, strict=True)

@@ -337,6 +337,7 @@ def notice_frame(
     declared_table(doc, columns, table_size * k)
     for key in ("closing", "period_text", "phone_text"):
         p = para(doc, "{{ " + key + " }}", FANG, 16 * k, indent_chars=2)
+        p.paragraph_format.keep_with_next = True  # with the issuer: no seal alone on a page
         if key == "closing":
             p.paragraph_format.space_before = Pt(8 * k)
     for i, key in enumerate(("issuer }}{{ seal", "issue_date")):
