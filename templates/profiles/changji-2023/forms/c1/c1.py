@@ -27,10 +27,10 @@ def agreement(ledger: Ledger, unit: str, community: str) -> Record | None:
     return rows[-1] if rows else None
 
 
-def titles(form: Form) -> dict[str, str]:
-    """清单类型 -> the heading it prints under (资源清单：服务资源)."""
-    lines = [ln.split("：", 1) for ln in form.text("list_titles").split("\n") if ln]
-    return {a: f"{a}（{b}）" for a, b in lines}
+def titles(profile: Profile) -> dict[str, str]:
+    """清单类型 -> the heading it prints under (资源清单（服务资源）): the profile's
+    ``list_titles``."""
+    return {str(k): str(v) for k, v in profile.raw.get("list_titles", {}).items()}
 
 
 def list_rows(
@@ -38,7 +38,7 @@ def list_rows(
 ) -> list[dict[str, str]]:
     """The pair's 清单 rows, a heading row per list type (in the profile's order), each
     list numbered from 1; types without rows are left out."""
-    heads = titles(form)
+    heads = titles(profile)
     rows: list[dict[str, str]] = []
     mine = [
         r
