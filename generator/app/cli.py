@@ -632,7 +632,8 @@ def render(
     data = render_one(led, form, scope, fmt, opts, templates)
     if out is None:
         who = scope.member_id and f"{scope.member_id}_{led.members[scope.member_id].name}"
-        name = who or scope.unit or f"{scope.community}{scope.compound}{scope.building}"
+        pair = f"{scope.unit}_{scope.community}" if scope.unit and scope.community else ""
+        name = who or pair or scope.unit or f"{scope.community}{scope.compound}{scope.building}"
         out = Path("output") / f"{form.id}_{safe_name(name)}_{per.label}.{fmt}"
     atomic_write(out, data)
     click.echo(str(out))
