@@ -188,6 +188,7 @@ def test_h2_on_a5(ledger, tmp_path):
 def test_h3_counts_the_half_year(packet):
     text = squash("".join(pdf_pages(find(packet, "h3", "pdf", member_id="0001", period="2023H1"))))
     assert "报告期间：2023年上半年" in text and "报告日期：2023年6月28日" in text
+    assert "编号：HB2023-H3-M0001H1-" in text  # member and half in the number
     assert "参加社区（小区）治理、服务活动6次，累计15小时（志愿服务6次）" in text
     assert "参与社区（小区）民主议事、决策共谋1次：小区停车规划。" in text
     assert "2023年公开承诺事项2件，其中已完成1件，进行中1件。" in text

@@ -89,7 +89,7 @@ def build(ledger: Ledger, scope: Scope, opts: Options, form: Form) -> Context:
         thoughts=str(rep.get("thoughts", "")) if rep else "",
         plans=str(rep.get("plans", "")) if rep else "",
         blocks=_blocks(form),
-        doc_no=kit.number(opts, per.year, form, f"{m.id}-{per.label}"),
+        doc_no=kit.number(opts, per.year, form, f"{m.id}H{per.half or 1}"),
         year=per.year,
     )
     return ctx
