@@ -84,6 +84,9 @@ PROFILE_HELP = (
 )
 
 
+PAPER_HELP = "纸张：公示栏可用 a3；服务纪实手册等小册子可用 a5；其余表单不受影响。"
+
+
 def common(f: Callable[..., Any]) -> Callable[..., Any]:
     """Options shared by the commands that read a ledger."""
     f = click.option("--profile", default=None, help=PROFILE_HELP)(f)
@@ -116,10 +119,10 @@ def notice_options(f: Callable[..., Any]) -> Callable[..., Any]:
             click.option("--to", "end", default=None, help="公示期结束日期（默认开始后第10天）。"),
             click.option(
                 "--paper",
-                type=click.Choice(["a4", "a3"], case_sensitive=False),
+                type=click.Choice(["a4", "a3", "a5"], case_sensitive=False),
                 default="a4",
                 show_default=True,
-                help="公示栏纸张。",
+                help=PAPER_HELP,
             ),
             click.option(
                 "--no-mask", is_flag=True, help="公示中显示完整电话和门牌号（默认遮蔽）。"
@@ -629,7 +632,8 @@ def render(
     data = render_one(led, form, scope, fmt, opts, templates)
     if out is None:
         who = scope.member_id and f"{scope.member_id}_{led.members[scope.member_id].name}"
-        name = who or scope.unit or f"{scope.community}{scope.compound}{scope.building}"
+        pair = f"{scope.unit}_{scope.community}" if scope.unit and scope.community else ""
+        name = who or pair or scope.unit or f"{scope.community}{scope.compound}{scope.building}"
         out = Path("output") / f"{form.id}_{safe_name(name)}_{per.label}.{fmt}"
     atomic_write(out, data)
     click.echo(str(out))
@@ -654,12 +658,21 @@ def _blank_name(form: Form, fmt: str) -> str:
     help="输出文件夹。",
 )
 @click.option("--profile", default=DEFAULT_PROFILE, show_default=True, help=PROFILE_HELP)
-def blank(form_id: str, formats: str | None, out: Path, profile: str) -> None:
+@click.option(
+    "--paper",
+    type=click.Choice(["a4", "a3", "a5"], case_sensitive=False),
+    default="a4",
+    show_default=True,
+    help=PAPER_HELP,
+)
+def blank(form_id: str, formats: str | None, out: Path, profile: str, paper: str) -> None:
     """生成完全空白的表格，供手工填写。"""
-    opts = Options(profile=load_profile(profile))
+    opts = Options(profile=load_profile(profile), notice=NoticeOptions(paper=paper.lower()))
     form = select(opts.profile, form_id)[0]
     for fmt in parse_formats(formats) if formats else form.formats:
         path = out / _blank_name(form, fmt)
+        if paper.lower() != "a4":
+            path = path.with_name(f"{path.stem}_{paper.upper()}{path.suffix}")
         atomic_write(path, render_blank(form, fmt, opts))
         click.echo(str(path))
 

@@ -34,7 +34,7 @@ def table_template(form: Form) -> b.DocxDocument:
         space_after=6,
     )
     b.two_sided(doc, "{{ head_left }}", "{{ head_right }}")
-    b.declared_table(doc, form.columns, kit.page(form)["size"], keep=2)
+    b.declared_table(doc, form.columns, kit.page(form)["size"], keep=2, sections=form.sections)
     summary = b.para(doc, "{%p if summary is defined and summary %}", FANG, 12)
     summary.paragraph_format.space_before = Pt(6)
     b.para(doc, "{{ summary }}", FANG, 12).paragraph_format.keep_with_next = True
@@ -53,7 +53,8 @@ def notice_template(form: Form, k: float = 1.0) -> b.DocxDocument:
 
 
 def templates_of(form: Form) -> dict[str, b.DocxDocument]:
-    """The form's templates by file name (<id>.docx, and <id>.a3.docx for notices)."""
+    """The form's templates by file name (<id>.docx, and <id>.a3.docx for notices; a
+    sheet's recipe may return several, e.g. <id>.a5.docx for a booklet on A5)."""
     if form.kind == "table":
         return {f"{form.id}.docx": table_template(form)}
     if form.kind == "notice":
@@ -65,7 +66,8 @@ def templates_of(form: Form) -> dict[str, b.DocxDocument]:
     if recipe is None:
         raise ValueError(f"{form.id}: a sheet form's code must define docx(b, form, profile)")
     profile = load_profile(str(form.folder.parent.parent))
-    return {f"{form.id}.docx": recipe(b, form, profile)}
+    made = recipe(b, form, profile)
+    return dict(made) if isinstance(made, dict) else {f"{form.id}.docx": made}
 
 
 def write_templates(forms: Iterable[Form]) -> list[Path]:

@@ -278,6 +278,27 @@ def blank_rows(form: Form, n: int = BLANK_ROWS) -> list[dict[str, str]]:
     return [{c.key: str(i) if c.key == "no" else "" for c in form.columns} for i in range(1, n + 1)]
 
 
+# ------------------------------------------------------------------ points and ranks
+def ranks(scores: Sequence[float]) -> list[int]:
+    """Competition ranks of scores, highest first, in the scores' own order: ties share a
+    rank and the next rank skips (90, 85, 85, 80 -> 1, 2, 2, 4)."""
+    order = sorted(range(len(scores)), key=lambda i: -scores[i])
+    out = [0] * len(scores)
+    for pos, i in enumerate(order):
+        prev = order[pos - 1] if pos else None
+        out[i] = out[prev] if prev is not None and scores[prev] == scores[i] else pos + 1
+    return out
+
+
+def grade_for(score: float, thresholds: Sequence[tuple[str, float]]) -> str:
+    """The grade a score reaches: ``thresholds`` are (grade, lowest score), best first;
+    below every threshold, the last grade."""
+    for grade, least in thresholds:
+        if score >= least - 1e-9:
+            return grade
+    return thresholds[-1][0] if thresholds else ""
+
+
 # ------------------------------------------------------------------ signature blocks
 def grade_marks(grades: Sequence[str], chosen: str) -> str:
     """'良好' -> '□好 ☑良好 □一般 □差'."""

@@ -71,6 +71,10 @@ class Form:
     prints: tuple[str, ...] = ()  # ledger columns printed as typed ("posts.post")
     texts: dict[str, str] = field(default_factory=dict)  # the seed's wording: notes, rules
     page: dict[str, Any] = field(default_factory=dict)  # margin: {top, …} (mm), table_size
+    sections: bool = False  # rows may be headings across the table (a row's `section`)
+    # For community and unit_community scopes: the sheets (keys) whose rows name the places
+    # that get a document (from: [agreements, lists]); by default, where members live.
+    sources: tuple[str, ...] = ()
 
     def template(self, ext: str, folder: Path | None = None, variant: str = "") -> Path:
         """Path of this form's template ('docx' or 'typ'); a variant such as 'a3' picks
@@ -135,6 +139,8 @@ def _declaration(folder: Path, profile: Profile, siblings: dict[str, Any]) -> Fo
         prints=tuple(raw.get("prints", ())),
         texts=dict(raw.get("texts", {})),
         page=dict(raw.get("page", {})),
+        sections=bool(raw.get("sections", False)),
+        sources=tuple(str(x) for x in raw.get("from", ())),
     )
 
 

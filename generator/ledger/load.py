@@ -257,8 +257,10 @@ def _load_json(p: Path, schema: Schema) -> RawLedger:
 
 
 PROFILE_PROPERTY = "formgen-profile"
+# The value element may carry its own namespace declaration (openpyxl writes
+# <vt:lpwstr xmlns:vt="…"> when it saves a workbook again) or another prefix.
 _PROP = re.compile(
-    r'<property[^>]*name="' + PROFILE_PROPERTY + r'"[^>]*>\s*<vt:lpwstr[^>]*>([^<]*)</vt:lpwstr>'
+    r'<property[^>]*name="' + PROFILE_PROPERTY + r'"[^>]*>\s*<(?:\w+:)?lpwstr[^>]*>([^<]*)<'
 )
 
 

@@ -21,7 +21,13 @@ class Deadline:
 
 
 def _period(rule: str, day: dt.date) -> Period:
-    return Period(day.year, (day.month - 1) // 3 + 1) if rule == "quarter" else Period(day.year)
+    """The statistics period a deadline's forms cover: the quarter, half year or year the
+    day falls in."""
+    if rule == "quarter":
+        return Period(day.year, (day.month - 1) // 3 + 1)
+    if rule == "half":
+        return Period(day.year, half=1 if day.month <= 6 else 2)
+    return Period(day.year)
 
 
 def deadlines(profile: Profile, today: dt.date, days: int = 366) -> list[Deadline]:

@@ -366,13 +366,16 @@ def declared_table(
     width_mm: float | None = None,
     keep: int = 0,
     inset_mm: tuple[float, float] = (2.0, 2.0),
+    sections: bool = False,
 ) -> None:
     """A form's declared table: the header (two rows where columns share a group, merged
     as in the seed; a header's \\n is a line break), then one row repeated per record
     ({%tr for %}), each cell aligned as its column declares. Widths in the declared
     proportions of the text width. Rows never split across pages; ``keep``: the last
     ``keep`` records are a second loop whose rows are kept with what follows the table
-    (a notice's closing block, a form's foot lines: never alone on a page)."""
+    (a notice's closing block, a form's foot lines: never alone on a page).
+    ``sections``: a record with a ``section`` is drawn as one heading cell across the
+    table (四张清单: 一、资源清单)."""
     total = width_mm if width_mm is not None else text_width(doc) / Mm(1) * 0.995
     weights = [float(c.width) for c in columns]
     widths = [total * w / sum(weights) for w in weights]
@@ -408,24 +411,37 @@ def declared_table(
     loops = [f"{var} in {seq}"]
     if keep:
         loops = [f"{var} in {seq}[:-{keep}]", f"{var} in {seq}[-{keep}:]"]
-        for _ in range(3):
-            tbl.add_row()
-        for row in tbl.rows[n_head + 3 :]:
-            cant_split(row)
-            for cell, w in zip(row.cells, widths, strict=True):
-                cell.width = Mm(w)
-                cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+    block = 7 if sections else 3  # for, [if section, heading, else,] row, [endif,] endfor
+    while len(tbl.rows) < n_head + block * len(loops):
+        row = tbl.add_row()
+        cant_split(row)
+        for cell, w in zip(row.cells, widths, strict=True):
+            cell.width = Mm(w)
+            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
     for n, each in enumerate(loops):
-        at = n_head + 3 * n
+        at = n_head + block * n
         cell_text(tbl.cell(at, 0), "{%tr for " + each + " %}")
+        data = at + 1
+        if sections:
+            cell_text(tbl.cell(data, 0), f"{{%tr if {var}.section is defined and {var}.section %}}")
+            heading = tbl.cell(data + 1, 0).merge(tbl.cell(data + 1, len(columns) - 1))
+            for p in heading.paragraphs[1:]:
+                p._element.getparent().remove(p._element)
+            left = WD_ALIGN_PARAGRAPH.LEFT
+            cell_text(heading, "{{ " + var + ".section }}", HEI, size, align=left)
+            cell_text(tbl.cell(data + 2, 0), "{%tr else %}")
+            data += 3
         for j, c in enumerate(columns):
             align = WD_ALIGN_PARAGRAPH.CENTER if c.align == "center" else WD_ALIGN_PARAGRAPH.LEFT
-            cell_text(tbl.cell(at + 1, j), "{{ " + var + "." + c.key + " }}", FANG, size,
+            cell_text(tbl.cell(data, j), "{{ " + var + "." + c.key + " }}", FANG, size,
                       align=align)  # fmt: skip
         if n == 1:
-            for cell in tbl.rows[at + 1].cells:
+            for cell in tbl.rows[data].cells:
                 keep_with_next(cell.paragraphs)
-        cell_text(tbl.cell(at + 2, 0), "{%tr endfor %}")
+        if sections:
+            cell_text(tbl.cell(data + 1, 0), "{%tr endif %}")
+            data += 1
+        cell_text(tbl.cell(data + 1, 0), "{%tr endfor %}")
     cell_margins(tbl, inset_mm)
     fitted_widths(tbl, len(columns))
     for row in tbl.rows:  # lines as close as the PDF's (its leading: 0.4–0.5 em)

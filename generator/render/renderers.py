@@ -20,6 +20,8 @@ from generator.render.qr import qr_pixels, qr_png
 from generator.render.xlsx import ColumnLike, CompiledXlsx
 
 Context = dict[str, Any]
+# Papers a form may offer besides its own, each with templates <id>.<paper>.docx.
+PAPER_VARIANTS = ("a3", "a5")
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,10 @@ class Renderers:
 
     @staticmethod
     def variant(ctx: Context) -> str:
-        return "a3" if ctx.get("paper") == "a3" else ""
+        """The paper variant of a document's templates: 'a3' (notices), 'a5' (booklets)
+        or '' (the form's own paper)."""
+        paper = ctx.get("paper")
+        return paper if paper in PAPER_VARIANTS else ""
 
     def render(
         self, layout: Layout, fmt: str, ctx: Context, stamp: dt.datetime | None = None

@@ -82,7 +82,7 @@ def layout_workbook(
     wb = Workbook()
     ws = wb.active
     assert ws is not None
-    ws.title = re.sub(r"[\[\]:*?/\\]", "_", label)[:31] or "表"
+    ws.title = sheet_title(label)
     n = len(columns)
     half = max(1, n // 2)
     body = Font(name=FANG, size=12)
@@ -131,13 +131,22 @@ def layout_workbook(
         ws.row_dimensions[r].height = 22
 
     r = last_head
+    section = Font(name=HEI, size=12)
     for rec in ctx["rows"]:
         r += 1
+        if rec.get("section"):  # a heading across the table (四张清单: 一、资源清单)
+            for j in range(1, n + 1):
+                put(ws, r, j, rec["section"] if j == 1 else None, section, wrap_l, border=True)
+            if n > 1:
+                ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=n)
+            ws.row_dimensions[r].height = 22
+            continue
         for j, c in enumerate(columns, start=1):
             value = rec.get(c.key, "")
             if c.key in {"no", "count"} and isinstance(value, str) and value.isdigit():
                 value = int(value)
-            put(ws, r, j, value, body, wrap_c if c.key in _CENTRED else wrap_l, border=True)
+            centred = c.key in _CENTRED or getattr(c, "align", "") == "center"
+            put(ws, r, j, value, body, wrap_c if centred else wrap_l, border=True)
         longest = max(
             (len(str(rec.get(c.key, ""))) / max(c.width / 2.1, 1) for c in columns), default=1
         )
@@ -188,6 +197,12 @@ def _deterministic(data: bytes, stamp: dt.datetime) -> bytes:
     return ziputil.build(parts)
 
 
+def sheet_title(label: str) -> str:
+    """A worksheet's name from a form's label: never empty, at most 31 characters, none
+    of the characters Excel refuses (a form without 附件N is 「表格」)."""
+    return re.sub(r"[\\/*?:\[\]]", "_", label)[:31] or "表格"
+
+
 CELL_RE = re.compile(r'<c r="([A-Z]+)(\d+)" s="(\d+)"')
 ROW_RE = re.compile(r"<row [^>]*>.*?</row>", re.S)
 
@@ -231,7 +246,11 @@ class CompiledXlsx:
             "foot_right": "P",
             "notes": "N",
             "summary": "S" if summary else "",
-            "rows": [{c.key: "x" for c in self.columns}, {c.key: "=x" for c in self.columns}],
+            "rows": [
+                {c.key: "x" for c in self.columns},
+                {c.key: "=x" for c in self.columns},
+                {"section": "x"},
+            ],
         }
         skeleton = layout_workbook(self.columns, probe, label, landscape)
         with zipfile.ZipFile(io.BytesIO(skeleton)) as z:
@@ -247,7 +266,8 @@ class CompiledXlsx:
         self.s_left, self.s_right = styles[(3, "A")], styles[(3, _col(self.half + 1))]
         self.s_data = [styles[(d0, _col(j))] for j in range(1, n + 1)]
         self.s_quoted = [styles[(d0 + 1, _col(j))] for j in range(1, n + 1)]
-        after = d0 + 2
+        self.s_section = [styles[(d0 + 2, _col(j))] for j in range(1, n + 1)]
+        after = d0 + 3
         self.s_summary = styles[(after, "A")] if summary else ""
         self.s_notes = styles[(after + (2 if summary else 1), "A")]
         rows = ROW_RE.findall(sheet)
@@ -297,6 +317,15 @@ class CompiledXlsx:
         r = self.last_head
         for rec in ctx["rows"]:
             r += 1
+            if rec.get("section"):
+                cells = [
+                    text_cell(f"{_col(j + 1)}{r}", st, rec["section"] if j == 0 else None)
+                    for j, st in enumerate(self.s_section)
+                ]
+                rows.append(f'<row r="{r}" ht="22" customHeight="1">{"".join(cells)}</row>')
+                if self.n > 1:
+                    merges.append(f"A{r}:{last}{r}")
+                continue
             cells = []
             longest = 1.0
             for j, c in enumerate(self.columns):

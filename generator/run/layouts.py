@@ -10,7 +10,7 @@ from generator import __version__
 from generator.forms.registry import TEMPLATES, Form
 from generator.render.docx import is_edited
 from generator.render.office import soffice
-from generator.render.renderers import Layout
+from generator.render.renderers import PAPER_VARIANTS, Layout
 
 
 def layout_of(form: Form, template_dir: Path | None = None, office: bool | None = None) -> Layout:
@@ -27,7 +27,7 @@ def layout_of(form: Form, template_dir: Path | None = None, office: bool | None 
     custom = template_dir is not None and typ.parent.resolve() == template_dir.resolve()
     if custom:
         mounts += (("custom", template_dir),)  # type: ignore[operator]
-    docx = {v: form.template("docx", template_dir, v) for v in ("", "a3")}
+    docx = {v: form.template("docx", template_dir, v) for v in ("", *PAPER_VARIANTS)}
     edited = "pdf" in form.formats and "docx" in form.formats and is_edited(docx[""])
     if edited and office is None:
         office = soffice() is not None

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator import __version__
-from generator.errors import DataError, Issue, TemplateError, UserError
+from generator.errors import DataError, FormgenError, Issue, TemplateError, UserError
 from generator.forms.registry import Form, blank, build, forms_of, strict_columns
 from generator.io.write import Manifest, atomic_write, remove_stale_temps
 from generator.ledger.load import load, recorded_profile
@@ -137,8 +137,8 @@ def export(
     fmts = tuple(formats)
     planned = planned or make_plan(ledger, forms, period, opts, filters)
     blocked = blocking_rules(ledger, opts, forms, period)
-    if blocked:
-        raise UserError(
+    if blocked:  # the data fails a rule: exit code 1, as for any data error
+        raise FormgenError(
             "以下规则未达标，这些表单不能导出：\n"
             + "\n".join(f"{r.name}：{r.rule}（实际{r.actual}，要求{r.required}）" for r in blocked),
             "请先按规则核对台账；formgen check --report 可列出全部规则的检查结果。",

@@ -170,6 +170,28 @@ def _unit_communities(ledger: Ledger, f: Filters) -> Iterator[_Place]:
         yield _Place(keys, (u,), f"{u}_{c}", keys)
 
 
+def _named_in(ledger: Ledger, f: Filters, scope: str, sheets: tuple[str, ...]) -> Iterator[_Place]:
+    """The communities (or unit × community pairs) named in the rows of these sheets — a
+    form declared ``from: [lists]`` — whether or not members live there; in ledger order."""
+    named: dict[tuple[str, str], None] = {}
+    for key in sheets:
+        for r in ledger.table(key):
+            u, c = str(r.values.get("unit") or ""), str(r.values.get("community") or "")
+            if c not in ledger.communities or (f.community and c != f.community):
+                continue
+            if scope == "unit_community" and (u not in ledger.units or (f.unit and u != f.unit)):
+                continue
+            named[(u if scope == "unit_community" else "", c)] = None
+    if scope == "community":
+        for c in ledger.communities:
+            if ("", c) in named:
+                yield _Place({"community": c}, (c,), c, {"community": c})
+        return
+    for u, c in named:
+        keys = {"unit": u, "community": c}
+        yield _Place(keys, (u,), f"{u}_{c}", keys)
+
+
 def _members(ledger: Ledger, f: Filters) -> Iterator[_Place]:
     for m in ledger.members.values():
         if _member_ok(m, f):
@@ -223,6 +245,8 @@ def _jobs(
     half = form.period == "half"  # one document per half year: named by it
     if scope.startswith("record:"):
         places = _rows(ledger, f, scope.partition(":")[2], per)
+    elif form.sources and scope in ("community", "unit_community"):
+        places = _named_in(ledger, f, scope, form.sources)
     else:
         places = _PLACES[scope](ledger, f)
     for p in places:
