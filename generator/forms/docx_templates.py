@@ -52,7 +52,10 @@ def notice_template(form: Form, k: float = 1.0) -> b.DocxDocument:
 
 
 def templates_of(form: Form) -> dict[str, b.DocxDocument]:
-    """The form's templates by file name (<id>.docx, and <id>.a3.docx for notices)."""
+    """The form's templates by file name (<id>.docx, and <id>.a3.docx for notices); none
+    for a form made without DOCX (plates printed as PDF only)."""
+    if "docx" not in form.formats:
+        return {}
     if form.kind == "table":
         return {f"{form.id}.docx": table_template(form)}
     if form.kind == "notice":

@@ -1,6 +1,7 @@
 """A form is one folder: ``<profile>/forms/<id>/`` holds ``form.yaml`` (the declaration:
 id, label, title, scope, paper, formats, columns declared once), ``<id>.py`` (the code
-that builds a document's context from the ledger: ``build`` and ``blank``), ``<id>.typ``
+that builds a document's context from the ledger: ``build`` and ``blank``, and
+optionally ``wanted(ledger, scope)`` — whether a place gets a document at all), ``<id>.typ``
 (the PDF layout) and ``<id>.docx`` (the Word template, made by ``formgen templates
 build`` from the declaration and the shared components).
 

@@ -38,6 +38,7 @@ from generator.ledger.model import (
 from generator.ledger.schema import (
     CHOICE,
     CODE,
+    CORE,
     DATE,
     EXAMPLE_MARK,
     NUMBER,
@@ -55,6 +56,7 @@ from generator.policy.privacy import sensitive
 from generator.policy.profile import Profile
 
 Row = dict[str, Any]
+CORE_MEMBERS = next(s for s in CORE if s.key == "members")
 TYPED = ("decisions", "pledges", "posts", "activities", "evaluations")
 
 
@@ -347,6 +349,8 @@ def _natural(code: str) -> tuple[int, str]:
 def _members(
     rows: list[tuple[int, Row]], raw: RawSheet, ledger: Ledger, out: _Collector, refused: _Refused
 ) -> None:
+    core = {c.key for c in CORE_MEMBERS.columns}
+    added = [k for k in (rows[0][1] if rows else {}) if k not in core and not k.startswith("_")]
     same = Counter((r["name"], r["unit"]) for _, r in rows)
     ids = Counter(r["id"] for _, r in rows if r["id"])
     members: list[Member] = []
@@ -405,6 +409,7 @@ def _members(
                 entrance=nz.numbered(r["entrance"], "单元"),
                 door=nz.numbered(r["door"], "室"),
                 row=rownum,
+                extra={k: r[k] for k in added},  # columns the profile adds (extend:)
                 **fields,
             )
         )

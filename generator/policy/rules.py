@@ -435,6 +435,8 @@ def evaluate(
                 actual = _pct(value) if rule.share else _num(value)
                 if rule.share and e.members:
                     actual += f"（{round(value * len(e.members))}/{len(e.members)}人）"
+                elif rule.share and e.rows:  # the part of a group's rows: of how many
+                    actual += f"（{round(value * len(e.rows))}/{len(e.rows)}）"
                 results.append(
                     Result(
                         rule.id,
