@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -187,6 +188,7 @@ def code_of(form: Form) -> ModuleType:
         spec = importlib.util.spec_from_file_location(name, path)
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses in a form's code look their module up
         spec.loader.exec_module(module)
         _MODULES[path] = module
     return _MODULES[path]

@@ -258,7 +258,7 @@ def _load_json(p: Path, schema: Schema) -> RawLedger:
 
 PROFILE_PROPERTY = "formgen-profile"
 _PROP = re.compile(
-    r'<property[^>]*name="' + PROFILE_PROPERTY + r'"[^>]*>\s*<vt:lpwstr>([^<]*)</vt:lpwstr>'
+    r'<property[^>]*name="' + PROFILE_PROPERTY + r'"[^>]*>\s*<vt:lpwstr[^>]*>([^<]*)</vt:lpwstr>'
 )
 
 

@@ -82,7 +82,7 @@ def layout_workbook(
     wb = Workbook()
     ws = wb.active
     assert ws is not None
-    ws.title = label
+    ws.title = label or "Sheet1"  # a form without 附件N
     n = len(columns)
     half = max(1, n // 2)
     body = Font(name=FANG, size=12)
