@@ -105,13 +105,23 @@ def unit_head(label: str, org: str | None, period_cn: str = "") -> str:
 # ------------------------------------------------------------------ tables
 @functools.lru_cache(maxsize=65536)
 def text_em(text: str) -> float:
-    """The width of a line of text in ems: CJK and full-width 1, ASCII and digits ½."""
+    """The width of a line of text in ems: CJK, full-width and the punctuation CJK fonts
+    draw full width (“”、—) 1, ASCII and digits ½, and ¼ where a CJK character meets a
+    Latin letter or digit (the space Typst puts there: 2021年10月底 is 6.75 em wide)."""
     width = 0.0
+    prev = ""  # "cjk", "latin" or "" (punctuation, spaces)
     for ch in text:
-        if ord(ch) < 0x2E80 and unicodedata.east_asian_width(ch) not in {"W", "F"}:
+        if ord(ch) < 0x80 or (
+            ord(ch) < 0x2E80 and unicodedata.east_asian_width(ch) not in {"W", "F", "A"}
+        ):
             width += 0.55 if ch.isupper() else 0.5
+            kind = "latin" if ch.isalnum() else ""
         else:
             width += 1.0
+            kind = "cjk" if unicodedata.category(ch).startswith("L") else ""
+        if kind and prev and kind != prev:
+            width += 0.25
+        prev = kind
     return width
 
 
@@ -139,7 +149,8 @@ def fit_columns(
                 f,
                 min(
                     total * 0.4,
-                    max((_lines_em(str(r.get(c.key, ""))) for r in rows), default=0) * em + pad,
+                    (max((_lines_em(str(r.get(c.key, ""))) for r in rows), default=0) + 0.3) * em
+                    + pad,
                 ),
             )
             for f, c in zip(floor, columns, strict=True)
