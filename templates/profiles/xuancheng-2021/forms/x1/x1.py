@@ -40,15 +40,19 @@ def wanted(ledger: Ledger, scope: Scope) -> bool:
 def _fit(text: str, start: float, width_mm: float) -> float:
     """The text size (pt) at which a line fits the plate's width, at least MIN_PT (a
     longer text then wraps)."""
-    em = kit.text_em(text) or 1.0
+    em = (kit.text_em(text) or 1.0) + 0.5  # a little slack: the line must not wrap
     return round(max(MIN_PT, min(start, width_mm / em * 72 / 25.4)), 1)
 
 
-def _plate(form: Form, names: str, unit: str, address: str, issuer: str) -> dict[str, Any]:
+def _plate(form: Form, people: list[str], unit: str, address: str, issuer: str) -> dict[str, Any]:
+    """One plate: the household's names (a long line wraps between names, never inside
+    one), its units and its address, each line sized to fit the plate."""
     width = float(form.page["plate"]["width"]) - 2 * MARGIN
+    names = "　".join(people)
     return {
         "title": form.title,
         "names": names,
+        "people": people,
         "names_pt": _fit(names, NAMES_PT, width),
         "unit": unit,
         "unit_pt": _fit(unit, UNIT_PT, width),
@@ -85,7 +89,7 @@ def build(ledger: Ledger, scope: Scope, opts: Options, form: Form) -> Context:
         plates.append(
             _plate(
                 form,
-                "　".join(m.name for m in home),
+                [m.name for m in home],
                 "、".join(dict.fromkeys(m.unit for m in home)),
                 f"{first.building}{first.entrance}{first.door}",
                 cmp.branch,
@@ -95,5 +99,5 @@ def build(ledger: Ledger, scope: Scope, opts: Options, form: Form) -> Context:
 
 
 def blank(opts: Options, form: Form) -> Context:
-    plate = _plate(form, kit.BLANK * 2, kit.BLANK * 3, "____栋____单元____室", kit.BLANK * 2)
+    plate = _plate(form, [kit.BLANK * 2], kit.BLANK * 3, "____栋____单元____室", kit.BLANK * 2)
     return _frame(form, None, _sheets(form, [plate] * _per_sheet(form)))
