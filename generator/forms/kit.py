@@ -12,10 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import unicodedata
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 from generator.forms.registry import Column, Form
+from generator.ledger.model import Ledger
 from generator.ledger.normalize import cn_date
 from generator.policy import docno
 from generator.policy.privacy import mask_context, mask_door, mask_phone, mask_text
@@ -37,6 +38,25 @@ MARGINS = {
 }
 TABLE_SIZE = {"table": 12.0, "notice": 14.0, "sheet": 12.0}  # pt, table text
 CELL_INSET = 2.0  # mm, left and right of a table cell's text
+
+
+T = TypeVar("T")
+
+
+def per_ledger(fn: Callable[[Ledger], T]) -> Callable[[Ledger], T]:
+    """``fn(ledger)`` worked out once per ledger (the last one given), not once per
+    document: the indexes a form's documents share (teams with their members, a sheet's
+    rows by place). A ledger is not changed once validated."""
+    last: list[Any] = [None, None]
+
+    @functools.wraps(fn)
+    def once(ledger: Ledger) -> T:
+        if last[0] is not ledger:
+            last[0], last[1] = ledger, fn(ledger)
+        result: T = last[1]
+        return result
+
+    return once
 
 
 def or_blank(value: str | None) -> str:
