@@ -221,3 +221,20 @@ def test_an_empty_workbook_exports_nothing_and_says_why(tmp_path):
     assert result.exit_code == 2  # nothing to make: a usage error, nothing written
     assert "没有符合条件的文件可生成" in result.output
     assert not (tmp_path / "output").exists()
+
+
+def test_a_team_or_captain_that_does_not_exist_is_named(tmp_path):
+    data = rows()
+    data["团队成员"].append({"编号": "0002", "团队名称": "红色物业服务对"})  # a typo
+    data["服务团队"].append({"团队名称": "夜巡队", "单位": HOUSING, "队长编号": "0099"})
+    book = clerk.ledger(tmp_path / "l", PROFILE, data)
+    result = cli("check", str(book), "--period", "2021")
+    assert result.exit_code == 1
+    assert (
+        "工作表「团队成员」，第9行，列「团队名称」，值「红色物业服务对」："
+        "「服务团队」表的「团队名称」列中没有这个值" in result.output
+    )
+    assert (
+        "工作表「服务团队」，第7行，列「队长编号」，值「0099」：「党员干部」表中没有这个编号"
+        in (result.output)
+    )

@@ -4,6 +4,9 @@ names them (共同承担单位). The summary counts each list against the profil
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import defaultdict
+
 from generator.forms import kit
 from generator.forms.registry import Form
 from generator.ledger.model import Ledger, Record
@@ -14,33 +17,45 @@ ORDER = ("资源清单", "需求清单", "项目清单")
 RULE = "projects_per_pair"
 
 
-def _rows_of(ledger: Ledger, unit: str, community: str) -> list[Record]:
-    return [
-        r
-        for r in ledger.table("lists")
-        if r.get("unit") == unit and r.get("community") == community
-    ]
+@kit.per_ledger
+def _by_pair(ledger: Ledger) -> dict[tuple[str, str], list[Record]]:
+    """清单 rows by unit × community, in sheet order."""
+    pairs: dict[tuple[str, str], list[Record]] = defaultdict(list)
+    for r in ledger.table("lists"):
+        pairs[(str(r.get("unit")), str(r.get("community")))].append(r)
+    return pairs
+
+
+@kit.per_ledger
+def _listing(ledger: Ledger) -> dict[tuple[str, str, str], set[str]]:
+    """The units that list an item, by community, list type and item."""
+    units: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    for r in ledger.table("lists"):
+        units[(str(r.get("community")), str(r.get("list_type")), str(r.get("item")))].add(
+            str(r.get("unit"))
+        )
+    return units
+
+
+@kit.per_ledger
+def _signed(ledger: Ledger) -> dict[tuple[str, str], list[dt.date]]:
+    """The dates 共建协议 were signed, by unit × community, in order."""
+    dates: dict[tuple[str, str], list[dt.date]] = defaultdict(list)
+    for r in ledger.table("agreements"):
+        dates[(str(r.get("unit")), str(r.get("community")))].append(r["signed"])
+    return {k: sorted(v) for k, v in dates.items()}
 
 
 def wanted(ledger: Ledger, scope: Scope) -> bool:
     """A pair that has started its lists or signed an agreement."""
-    return bool(_rows_of(ledger, scope.unit, scope.community)) or any(
-        r.get("unit") == scope.unit and r.get("community") == scope.community
-        for r in ledger.table("agreements")
-    )
+    pair = (scope.unit, scope.community)
+    return pair in _by_pair(ledger) or pair in _signed(ledger)
 
 
 def _partners(ledger: Ledger, rec: Record) -> str:
     """Other units listing the same project in the same community."""
-    others = {
-        str(r.get("unit"))
-        for r in ledger.table("lists")
-        if r.get("community") == rec.get("community")
-        and r.get("list_type") == rec.get("list_type")
-        and r.get("item") == rec.get("item")
-        and r.get("unit") != rec.get("unit")
-    }
-    return "、".join(sorted(others))
+    key = (str(rec.get("community")), str(rec.get("list_type")), str(rec.get("item")))
+    return "、".join(sorted(_listing(ledger)[key] - {str(rec.get("unit"))}))
 
 
 def summary(form: Form, opts: Options, counts: dict[str, int]) -> str:
@@ -56,7 +71,7 @@ def summary(form: Form, opts: Options, counts: dict[str, int]) -> str:
 def build(ledger: Ledger, scope: Scope, opts: Options, form: Form) -> Context:
     unit = ledger.units[scope.unit]
     community = ledger.communities[scope.community]
-    records = _rows_of(ledger, scope.unit, scope.community)
+    records = _by_pair(ledger).get((scope.unit, scope.community), [])
     rows: list[dict[str, str]] = []
     counts = dict.fromkeys(ORDER, 0)
     for kind in ORDER:
@@ -78,11 +93,7 @@ def build(ledger: Ledger, scope: Scope, opts: Options, form: Form) -> Context:
                     "progress": str(rec.get("progress", "")),
                 }
             )
-    signed = sorted(
-        r["signed"]
-        for r in ledger.table("agreements")
-        if r.get("unit") == scope.unit and r.get("community") == scope.community
-    )
+    signed = _signed(ledger).get((scope.unit, scope.community), [])
     head = form.text("head", unit=unit.name, community=community.name)
     if signed:
         head += form.text("agreement", date=cn_date(signed[-1]))

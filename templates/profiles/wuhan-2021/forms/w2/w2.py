@@ -28,10 +28,11 @@ class Team:
     members: list[Member] = field(default_factory=list)
 
 
+@kit.per_ledger
 def teams(ledger: Ledger) -> list[Team]:
-    """Every team of the ledger, in sheet order. A 团队成员 row names its team by 团队名称;
-    where two teams share a name, the member joins the one in their own community, else
-    the one of their unit, else the first."""
+    """Every team of the ledger, in sheet order (worked out once per ledger). A 团队成员
+    row names its team by 团队名称; where two teams share a name, the member joins the one
+    in their own community, else the one of their unit, else the first."""
     found: list[Team] = []
     for r in ledger.table("teams"):
         captain = ledger.members.get(str(r.get("captain", "")))

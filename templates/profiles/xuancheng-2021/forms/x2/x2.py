@@ -19,36 +19,49 @@ SHEET = "org_chart"
 FOOT = ("社区党组织书记", "联系电话")
 
 
-def _streets(ledger: Ledger) -> dict[str, str]:
-    return {c.name: c.street for c in ledger.communities.values()}
-
-
-def rows_of(ledger: Ledger, community: str) -> list[Record]:
-    """The community's rows; a row without 社区 (a street's 大工委) belongs to the
-    communities of the street its 组织名称 names, or to every community when it names
-    none of the ledger's streets."""
-    streets = _streets(ledger)
+@kit.per_ledger
+def _placed(ledger: Ledger) -> dict[str, list[Record]]:
+    """Each community's rows, in sheet order. A row without 社区 (a street's 大工委)
+    belongs to the communities of the street its 组织名称 names, or to every community
+    when it names none of the ledger's streets."""
+    streets = {c.name: c.street for c in ledger.communities.values()}
     named = {s for s in streets.values() if s}
-    out = []
+    placed: dict[str, list[Record]] = {c: [] for c in ledger.communities}
     for r in ledger.table(SHEET):
         where = str(r.get("community", ""))
         if where:
-            if where == community:
-                out.append(r)
+            placed.setdefault(where, []).append(r)
             continue
         org = str(r.get("org", ""))
-        mine = streets.get(community, "")
-        if (mine and mine in org) or not any(s in org for s in named):
-            out.append(r)
-    return out
+        for community, street in streets.items():
+            if (street and street in org) or not any(s in org for s in named):
+                placed[community].append(r)
+    return placed
+
+
+def rows_of(ledger: Ledger, community: str) -> list[Record]:
+    return _placed(ledger).get(community, [])
 
 
 def wanted(ledger: Ledger, scope: Scope) -> bool:
     return bool(rows_of(ledger, scope.community))
 
 
+@kit.per_ledger
+def _flags_of(ledger: Ledger) -> dict[tuple[str, str], dict[int, list[str]]]:
+    return {}  # flags by profile folder and period, worked out once per ledger
+
+
 def flags(ledger: Ledger, profile: Profile, period: Period, form: Form) -> dict[int, list[str]]:
     """Sheet row of an organisation's first person -> the rules its organisation misses."""
+    known = _flags_of(ledger)
+    key = (str(profile.folder), period.label)
+    if key not in known:
+        known[key] = _flags(ledger, profile, period, form)
+    return known[key]
+
+
+def _flags(ledger: Ledger, profile: Profile, period: Period, form: Form) -> dict[int, list[str]]:
     found: dict[int, list[str]] = defaultdict(list)
     for rule in parse_rules(profile):
         scope = rule.scope

@@ -18,8 +18,10 @@ from generator.types import Context, Options, Scope
 LINE = " ".join([kit.BLANK] * 4)
 
 
-def _record(ledger: Ledger, scope: Scope) -> Record:
-    return next(r for r in ledger.table("negatives") if r.row == scope.row)
+@kit.per_ledger
+def _records(ledger: Ledger) -> dict[int, Record]:
+    """负面记录 rows by their row number."""
+    return {r.row: r for r in ledger.table("negatives")}
 
 
 def _sentence(text: str) -> str:
@@ -33,7 +35,7 @@ def _flat(text: str) -> str:
 
 
 def build(ledger: Ledger, scope: Scope, opts: Options, form: Form) -> Context:
-    rec = _record(ledger, scope)
+    rec = _records(ledger)[scope.row]
     m = ledger.members[rec.member_id]
     unit = ledger.units[m.unit]
     community = ledger.communities[m.community]

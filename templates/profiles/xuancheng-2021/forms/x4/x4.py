@@ -3,6 +3,8 @@ community has reported to their units (通报单位日期 filled), in date order
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from generator.forms import kit
 from generator.forms.registry import Form
 from generator.ledger.model import Ledger, Record
@@ -10,19 +12,22 @@ from generator.ledger.normalize import cn_date
 from generator.types import Context, Options, Scope
 
 
+@kit.per_ledger
+def _reported(ledger: Ledger) -> dict[tuple[str, str], list[Record]]:
+    """Records reported to the member's unit (通报单位日期), by the member's community and
+    compound, in date order."""
+    found: dict[tuple[str, str], list[Record]] = defaultdict(list)
+    for r in sorted(ledger.table("negatives"), key=lambda r: (r["date"], r.row)):
+        m = ledger.members.get(r.member_id)
+        if m is not None and r.get("notified"):
+            found[(m.community, m.compound)].append(r)
+    return found
+
+
 def exposed(ledger: Ledger, scope: Scope) -> list[Record]:
     """The compound's records of the period that were reported to the member's unit."""
-    found = []
-    for r in ledger.table("negatives"):
-        m = ledger.members.get(r.member_id)
-        if (
-            m is not None
-            and (m.community, m.compound) == (scope.community, scope.compound)
-            and r.get("notified")
-            and scope.period.contains(r["date"])
-        ):
-            found.append(r)
-    return sorted(found, key=lambda r: (r["date"], r.row))
+    mine = _reported(ledger).get((scope.community, scope.compound), [])
+    return [r for r in mine if scope.period.contains(r["date"])]
 
 
 def wanted(ledger: Ledger, scope: Scope) -> bool:
