@@ -50,7 +50,7 @@ def _plate(form: Form, people: list[str], unit: str, address: str, issuer: str) 
     width = float(form.page["plate"]["width"]) - 2 * MARGIN
     names = "　".join(people)
     return {
-        "title": form.title,
+        "title": form.text("plate"),
         "names": names,
         "people": people,
         "names_pt": _fit(names, NAMES_PT, width),
