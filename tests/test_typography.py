@@ -76,7 +76,10 @@ def pdfs(out: Path, form: str) -> list[Path]:
     return [out / e["path"] for e in manifest(out) if e["form"] == form and e["format"] == "pdf"]
 
 
-RARE = {"䶮", *(chr(c) for c in range(0xD800, 0xE000))}  # 𠮷 comes as a surrogate pair
+# Drawn by another font on purpose: rare characters FandolFang lacks (𠮷 comes as a
+# surrogate pair), and the blanks to fill by hand (______), whose FandolFang underscores
+# do not join into a line (formgen.typ: `fang`).
+RARE = {"䶮", "_", *(chr(c) for c in range(0xD800, 0xE000))}
 FORM_IDS = ("a1", "a2", "a3", "a4", "a5", "n1", "n2", "n3")
 
 

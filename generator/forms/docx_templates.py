@@ -54,7 +54,10 @@ def notice_template(form: Form, k: float = 1.0) -> b.DocxDocument:
 
 def templates_of(form: Form) -> dict[str, b.DocxDocument]:
     """The form's templates by file name (<id>.docx, and <id>.a3.docx for notices; a
-    sheet's recipe may return several, e.g. <id>.a5.docx for a booklet on A5)."""
+    sheet's recipe may return several, e.g. <id>.a5.docx for a booklet on A5); none for a
+    form made without DOCX (plates printed as PDF only)."""
+    if "docx" not in form.formats:
+        return {}
     if form.kind == "table":
         return {f"{form.id}.docx": table_template(form)}
     if form.kind == "notice":

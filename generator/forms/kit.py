@@ -12,10 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import unicodedata
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 from generator.forms.registry import Column, Form
+from generator.ledger.model import Ledger
 from generator.ledger.normalize import cn_date
 from generator.policy import docno
 from generator.policy.privacy import mask_context, mask_door, mask_phone, mask_text
@@ -25,6 +26,7 @@ from generator.types import Context, Options
 BLANK = "______"
 DATE_BLANK = "____年__月__日"
 BLANK_ROWS = 12
+BLANK_ROW_MM = 8.0  # the height of a blank form's row, to write in by hand
 DASH = "—"
 
 # Page geometry (mm). GB/T 9704-2012: A4 portrait, top 37, bottom 35, left 28 (the binding
@@ -39,6 +41,25 @@ MARGINS = {"portrait": GBT, "landscape": GBT_LANDSCAPE}
 TABLE_SIZE = {"table": 12.0, "notice": 14.0, "sheet": 12.0}  # pt, table text
 CELL_INSET = 2.0  # mm, left and right of a table cell's text
 TITLE_SIZE = 22.0  # pt: 2号
+
+
+T = TypeVar("T")
+
+
+def per_ledger(fn: Callable[[Ledger], T]) -> Callable[[Ledger], T]:
+    """``fn(ledger)`` worked out once per ledger (the last one given), not once per
+    document: the indexes a form's documents share (teams with their members, a sheet's
+    rows by place). A ledger is not changed once validated."""
+    last: list[Any] = [None, None]
+
+    @functools.wraps(fn)
+    def once(ledger: Ledger) -> T:
+        if last[0] is not ledger:
+            last[0], last[1] = ledger, fn(ledger)
+        result: T = last[1]
+        return result
+
+    return once
 
 
 def or_blank(value: str | None) -> str:
@@ -244,7 +265,8 @@ def title_lines(parts: Sequence[str], width_mm: float, size_pt: float = TITLE_SI
 
 def table(form: Form, rows: list[dict[str, Any]], fit: bool = True) -> Context:
     """The table of a form's declaration: its columns (label, group, alignment, a width in
-    mm fitted to these rows) and the rows, for the shared table components to draw."""
+    mm fitted to these rows) and the rows, for the shared table components to draw; with
+    ``fit=False`` (an entirely blank form) the declared proportions and rows to write in."""
     p = page(form)
     widths = fit_columns(form.columns, rows if fit else [], text_width(form), p["size"])
     em = p["size"] * 25.4 / 72
@@ -259,7 +281,8 @@ def table(form: Form, rows: list[dict[str, Any]], fit: bool = True) -> Context:
         }
         for c, w in zip(form.columns, widths, strict=True)
     ]
-    return {"columns": columns, "rows": rows}
+    # An entirely blank form (fit=False): rows tall enough to write in by hand.
+    return {"columns": columns, "rows": rows, "min_row": 0 if fit else BLANK_ROW_MM}
 
 
 def _wraps_at_breaks(key: str, rows: list[dict[str, Any]], width: float, em: float) -> bool:

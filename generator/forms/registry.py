@@ -1,6 +1,7 @@
 """A form is one folder: ``<profile>/forms/<id>/`` holds ``form.yaml`` (the declaration:
 id, label, title, scope, paper, formats, columns declared once), ``<id>.py`` (the code
-that builds a document's context from the ledger: ``build`` and ``blank``), ``<id>.typ``
+that builds a document's context from the ledger: ``build`` and ``blank``, and
+optionally ``wanted(ledger, scope)`` — whether a place gets a document at all), ``<id>.typ``
 (the PDF layout) and ``<id>.docx`` (the Word template, made by ``formgen templates
 build`` from the declaration and the shared components).
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -192,6 +194,7 @@ def code_of(form: Form) -> ModuleType:
         spec = importlib.util.spec_from_file_location(name, path)
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses in a form's code look their module up
         spec.loader.exec_module(module)
         _MODULES[path] = module
     return _MODULES[path]

@@ -60,6 +60,7 @@ class Member:
     report_mode: str = ""
     relief: str = ""
     row: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)  # columns a profile adds (extend:)
 
     @property
     def address(self) -> str:

@@ -38,6 +38,7 @@ from generator.ledger.model import (
 from generator.ledger.schema import (
     CHOICE,
     CODE,
+    CORE,
     DATE,
     EXAMPLE_MARK,
     NUMBER,
@@ -48,6 +49,7 @@ from generator.ledger.schema import (
     YEAR,
     YESNO,
     Column,
+    Schema,
     Sheet,
     schema_for,
 )
@@ -55,6 +57,7 @@ from generator.policy.privacy import sensitive
 from generator.policy.profile import Profile
 
 Row = dict[str, Any]
+CORE_MEMBERS = next(s for s in CORE if s.key == "members")
 TYPED = ("decisions", "pledges", "posts", "activities", "evaluations")
 
 
@@ -332,7 +335,7 @@ def validate(
     _children(rows, sheets, ledger, out, by_name, refused)
     for s in schema.sheets:
         if s.key not in TYPED and s.key not in {"units", "communities", "compounds", "members"}:
-            _records(s, rows[s.key], sheets[s.key], ledger, out, by_name, refused)
+            _records(s, rows[s.key], sheets[s.key], ledger, out, by_name, refused, schema)
     return ledger, out.issues
 
 
@@ -347,6 +350,8 @@ def _natural(code: str) -> tuple[int, str]:
 def _members(
     rows: list[tuple[int, Row]], raw: RawSheet, ledger: Ledger, out: _Collector, refused: _Refused
 ) -> None:
+    core = {c.key for c in CORE_MEMBERS.columns}
+    added = [k for k in (rows[0][1] if rows else {}) if k not in core and not k.startswith("_")]
     same = Counter((r["name"], r["unit"]) for _, r in rows)
     ids = Counter(r["id"] for _, r in rows if r["id"])
     members: list[Member] = []
@@ -405,6 +410,7 @@ def _members(
                 entrance=nz.numbered(r["entrance"], "单元"),
                 door=nz.numbered(r["door"], "室"),
                 row=rownum,
+                extra={k: r[k] for k in added},  # columns the profile adds (extend:)
                 **fields,
             )
         )
@@ -485,6 +491,7 @@ def _records(
     out: _Collector,
     by_name: dict[str, list[Member]],
     refused: _Refused,
+    schema: Schema,
 ) -> None:
     """Rows of a sheet without a model of its own -> ledger.tables[sheet.key]."""
     for rownum, r in rows:
@@ -495,7 +502,7 @@ def _records(
                 continue
             mid = found
         if not all(
-            _ref_ok(col, r.get(col.key), ledger, raw, rownum, out)
+            _ref_ok(col, r.get(col.key), ledger, raw, rownum, out, schema)
             for col in sheet.columns
             if col.ref
         ):
@@ -505,7 +512,13 @@ def _records(
 
 
 def _ref_ok(
-    col: Column, value: Any, ledger: Ledger, raw: RawSheet, rownum: int, out: _Collector
+    col: Column,
+    value: Any,
+    ledger: Ledger,
+    raw: RawSheet,
+    rownum: int,
+    out: _Collector,
+    schema: Schema,
 ) -> bool:
     """Whether a referencing cell names something the ledger has (empty is fine)."""
     if value in (None, ""):
@@ -519,7 +532,13 @@ def _ref_ok(
     else:
         sheet_key, _, key = col.ref.partition(".")
         names = {r.values.get(key) for r in ledger.tables.get(sheet_key, [])}
-        ok, where = value in names, f"在被引用的表中找不到（{col.ref}）"
+        target = schema.by_key.get(sheet_key)
+        named = (
+            f"「{target.name}」表的「{target.column(key).header}」列"
+            if target is not None and any(c.key == key for c in target.columns)
+            else f"被引用的表（{col.ref}）"
+        )
+        ok, where = value in names, f"{named}中没有这个值"
     if not ok:
         out.add(raw, rownum, col.header, value, where)
     return ok

@@ -16,10 +16,12 @@ and what is required (``min``/``max``)::
       min: 0.3333
 
 Measures: ``count: SHEET`` (rows; ``where: {column: value}`` narrows them, a value
-``$column`` is the entity's own), ``sum: SHEET.COLUMN``, ``share: {count: SHEET, least:
-N}`` (the part of an aggregate's members whose count reaches N) or ``share: {where: …}``
-(the part of a group's rows that match), and ``measure: NAME`` for a function a profile
-folder declares in ``rules.py`` (``MEASURES = {NAME: fn(ledger, entity, window)}``).
+``$column`` is the entity's own; ``count: $rows`` counts a row group's own rows, in one
+pass instead of a pass over the sheet per group), ``sum: SHEET.COLUMN``,
+``share: {count: SHEET, least: N}`` (the part of an aggregate's members whose count
+reaches N) or ``share: {where: …}`` (the part of a group's rows that match), and
+``measure: NAME`` for a function a profile folder declares in ``rules.py``
+(``MEASURES = {NAME: fn(ledger, entity, window)}``).
 Scopes: member, unit, community, compound, unit_community, or ``{rows: SHEET}`` (each row
 an entity) and ``{groups: SHEET, by: [columns]}`` (rows grouped), with ``label`` (how the
 report names the scope: 党员干部, 单位, 社区 or 小区) and ``name`` (a format of the row).
@@ -248,6 +250,10 @@ def _selected(
 
 # ------------------------------------------------------------------ measures
 def _count(key: str, where: dict[str, Any]) -> Measure:
+    if key == "$rows":  # a row group's own rows ({rows:}/{groups:} scopes), not the sheet's
+        return lambda ledger, e, w: float(
+            sum(_in_window(r, "", w) and _matches(r, where, e) for r in e.rows)
+        )
     return lambda ledger, e, w: float(len(_selected(ledger, key, e, w, where)))
 
 
@@ -436,6 +442,8 @@ def evaluate(
                 actual = _pct(value) if rule.share else _num(value)
                 if rule.share and e.members:
                     actual += f"（{round(value * len(e.members))}/{len(e.members)}人）"
+                elif rule.share and e.rows:  # the part of a group's rows: of how many
+                    actual += f"（{round(value * len(e.rows))}/{len(e.rows)}）"
                 community = str(e.values.get("community") or "")
                 if e.kind == "member":
                     community = e.members[0].community

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.errors import FormgenError, UserError
-from generator.forms.registry import Form
+from generator.forms.registry import Form, code_of
 from generator.ledger.model import Ledger, Member
 from generator.policy.period import Period
 from generator.types import Filters, Scope
@@ -249,7 +249,12 @@ def _jobs(
         places = _named_in(ledger, f, scope, form.sources)
     else:
         places = _PLACES[scope](ledger, f)
+    # A form's code may decline a place that has nothing for it (wanted(ledger, scope)):
+    # a compound without a party household gets no plates, one without records no notice.
+    wanted = getattr(code_of(form), "wanted", None)
     for p in places:
+        if wanted is not None and not wanted(ledger, Scope(per, **p.fields)):
+            continue
         # Unit forms carry the period in their name (one per quarter); others only a half.
         tail = f"_{per.label}" if half or scope == "unit" else ""
         name = safe_name(p.file + (f"_{form.name}" if p.with_form else "") + tail)
