@@ -46,6 +46,10 @@ def clerk_ledger(folder: Path, profile: str, rows: Rows, drop_examples: bool = F
     return fill(init_workbook(folder, profile), rows, drop_examples)
 
 
+# The names the Wuhan and Xuancheng tests use.
+init, ledger = init_workbook, clerk_ledger
+
+
 # ---------------------------------------------------------------------------- Hubei
 HB_UNIT, HB_UNIT2, HB_UNIT3 = "黄冈市住房和城乡建设局", "黄冈市民政局", "黄冈师范学院"
 HB_C1, HB_C2, HB_C3 = "东门社区", "赤壁社区", "八一路社区"

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from generator.app.cli import main
 from generator.forms.registry import forms_of
 from generator.policy.profile import PROFILES_DIR, load_profile
-from tests import clerk
+from tests import clerks as clerk
 from tests.helpers import docx_cells, docx_paragraphs, find, manifest, pdf_fonts, pdf_pages, squash
 from tests.wuhan_rows import CIVIL, HOSPITAL, HOUSING, LONG_TEAM, PROJECTS, rows
 

@@ -161,3 +161,23 @@ def _document_xml(path: Path) -> str:
     with zipfile.ZipFile(path) as z:
         xml = z.read("word/document.xml").decode("utf-8")
     return re.sub(r'\s(?:w14:paraId|w14:textId|w:rsid\w*)="[^"]*"', "", xml)
+
+
+def test_every_profiles_sample_ledger_checks_clean(tmp_path):
+    """`make demo` makes each city's packet from a sample of its own sheets: they read
+    without an error, and hold rows for every sheet the profile uses or adds."""
+    from generator.ledger.sample import generate, write_xlsx
+    from generator.ledger.schema import schema_for
+    from generator.policy.profile import known_profiles, load_profile
+    from generator.run.pipeline import read_ledger
+
+    assert set(known_profiles()) >= {"shiyan-2023", "hubei-2020", "changji-2023",
+                                     "wuhan-2021", "xuancheng-2021"}  # fmt: skip
+    for pid in known_profiles():
+        path = tmp_path / f"{pid}.xlsx"
+        rows = generate(40, profile=pid)
+        write_xlsx(rows, path, pid)
+        _, issues = read_ledger(path, load_profile(pid))
+        assert not [i for i in issues if i.severity == "error"], (pid, issues[:3])
+        for sheet in schema_for(load_profile(pid)).in_workbook():
+            assert len(rows[sheet.name]) > 1, (pid, sheet.name)

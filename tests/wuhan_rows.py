@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tests.clerk import Rows
+from tests.clerks import Rows
 
 HOUSING, CIVIL, HOSPITAL = "武汉市住房和城市更新局", "武汉市民政局", "江岸区人民医院"
 LONG_TEAM = "百步亭社区“红色拍档”下沉党员与志愿者联合为民服务突击队（安居苑片区）"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tests.clerk import Rows
+from tests.clerks import Rows
 
 HOUSING, EDUCATION, HOSPITAL = "宣城市住房和城乡建设局", "宣城市教育局", "宣州区人民医院"
 LONG_UNIT = "宣城市宣州区澄江街道社区卫生服务中心（宣城市宣州区第二人民医院）"

@@ -677,40 +677,45 @@ def blank(form_id: str, formats: str | None, out: Path, profile: str, paper: str
         click.echo(str(path))
 
 
-@main.command()
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path),
-    default=Path("output"),
-    show_default=True,
-    help="输出文件夹。",
-)
-@click.option(
-    "--ledger",
-    type=click.Path(path_type=Path),
-    default=SAMPLE,
-    show_default=True,
-    help="台账（默认示例台账）。",
-)
-@common
-def demo(out: Path, ledger: Path, profile: str | None, date_: str | None) -> None:
-    """示例：由 data/ledger.xlsx 生成全套表格到 output/。"""
-    if not ledger.exists() and ledger == SAMPLE:
+def _sample(profile: str) -> Path:
+    """The sample ledger of a shipped profile (data/ledger.xlsx for the default, else
+    data/<profile>.xlsx), made from the synthetic generator when missing."""
+    path = SAMPLE if profile == DEFAULT_PROFILE else SAMPLE.with_name(f"{profile}.xlsx")
+    if not path.exists():
         from generator.ledger.sample import generate, write_xlsx
 
-        write_xlsx(generate(), ledger)
-    opts = _options(ledger, profile, date_)
-    led, _ = read_ledger(ledger, opts.profile)
-    per = _period(led, None, None)
-    forms = select(opts.profile, "all")
-    report = _run_export(
-        led, out, forms, ("docx", "pdf", "xlsx"), per, opts, Filters(), RunFlags(print_=True)
-    )
-    for form in forms:
-        for fmt in form.formats:
-            atomic_write(out / "blank" / _blank_name(form, fmt), render_blank(form, fmt, opts))
-    click.echo(f"空白表格：{out / 'blank'}")
-    if report.failures:
+        write_xlsx(generate(profile=profile), path, "" if profile == DEFAULT_PROFILE else profile)
+    return path
+
+
+@main.command()
+@click.option("--out", type=click.Path(path_type=Path), default=Path("output"),
+              show_default=True, help="输出文件夹（每个政策配置一个子文件夹）。")  # fmt: skip
+@click.option("--ledger", type=click.Path(path_type=Path), default=None,
+              help="台账（默认各政策配置的示例台账 data/…）。")  # fmt: skip
+@common
+def demo(out: Path, ledger: Path | None, profile: str | None, date_: str | None) -> None:
+    """示例：由 data/ 中的示例台账为每个政策配置生成全套表格（含空白表）到 output/<配置>/。"""
+    from generator.policy.profile import known_profiles
+
+    failed = False
+    for pid in [profile] if profile or ledger else known_profiles():
+        source = ledger or _sample(str(pid))
+        opts = _options(source, pid, date_)
+        target = out / opts.profile.id
+        click.echo(f"—— {opts.profile.label}：{source} -> {target}")
+        led, _ = read_ledger(source, opts.profile)
+        forms = select(opts.profile, "all")
+        report = _run_export(led, target, forms, ("docx", "pdf", "xlsx"), _period(led, None, None),
+                             opts, Filters(), RunFlags(print_=True))  # fmt: skip
+        for form in forms:
+            for fmt in form.formats:
+                atomic_write(
+                    target / "blank" / _blank_name(form, fmt), render_blank(form, fmt, opts)
+                )
+        click.echo(f"空白表格：{target / 'blank'}")
+        failed |= bool(report.failures)
+    if failed:
         sys.exit(1)
 
 

@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from generator.ledger.schema import schema_for
-from generator.policy.profile import load_profile
+from generator.ledger.schema import Schema, schema_for
+from generator.policy.profile import DEFAULT_PROFILE, Profile, load_profile
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏"
@@ -124,8 +124,11 @@ def _date_cell(rng: random.Random, d: dt.date, i: int) -> Any:
     return d
 
 
-def generate(n_members: int = 160, year: int = 2026, seed: int = 7) -> dict[str, list[list[Any]]]:
-    """Sheet name -> rows (first row the headers) of a consistent synthetic ledger."""
+def generate(
+    n_members: int = 160, year: int = 2026, seed: int = 7, profile: str = DEFAULT_PROFILE
+) -> dict[str, list[list[Any]]]:
+    """Sheet name -> rows (first row the headers) of a consistent synthetic ledger of a
+    profile: the common core, and rows for the sheets the profile uses or adds."""
     rng = random.Random(seed)
     scale = max(1, n_members // 160)
     units = [
@@ -133,7 +136,8 @@ def generate(n_members: int = 160, year: int = 2026, seed: int = 7) -> dict[str,
         for k in range(scale)
         for n, o, t in UNITS
     ]
-    schema = schema_for(load_profile())
+    prof = load_profile(profile)
+    schema = schema_for(prof)
     sheets: dict[str, list[list[Any]]] = {
         s.name: [[c.header for c in s.columns]] for s in schema.in_workbook()
     }
@@ -285,14 +289,21 @@ def generate(n_members: int = 160, year: int = 2026, seed: int = 7) -> dict[str,
                 "",
             ]
         )
+    _extras(sheets, prof, schema, rng, year)
     return sheets
 
 
-def write_xlsx(sheets: dict[str, list[list[Any]]], path: Path) -> None:
-    """Rows per sheet -> an .xlsx workbook (write-only mode, fast at 10,000 members)."""
+def write_xlsx(sheets: dict[str, list[list[Any]]], path: Path, profile: str = "") -> None:
+    """Rows per sheet -> an .xlsx workbook (write-only mode, fast at 10,000 members); the
+    profile recorded in it, as ``formgen init`` records it, when given."""
     from openpyxl import Workbook
+    from openpyxl.packaging.custom import StringProperty
+
+    from generator.ledger.load import PROFILE_PROPERTY
 
     wb = Workbook(write_only=True)
+    if profile:
+        wb.custom_doc_props.append(StringProperty(name=PROFILE_PROPERTY, value=profile))
     for name, rows in sheets.items():
         ws = wb.create_sheet(name)
         for row in rows:
@@ -306,8 +317,153 @@ def write_xlsx(sheets: dict[str, list[list[Any]]], path: Path) -> None:
 def main(argv: list[str]) -> None:
     path = Path(argv[0]) if argv else Path("data/ledger.xlsx")
     n = int(argv[1]) if len(argv) > 1 else 160
-    write_xlsx(generate(n), path)
-    print(f"wrote {path} ({n} members)")
+    profile = argv[2] if len(argv) > 2 else DEFAULT_PROFILE
+    write_xlsx(generate(n, profile=profile), path, "" if profile == DEFAULT_PROFILE else profile)
+    print(f"wrote {path} ({n} members, {profile})")
+
+
+# ---------------------------------------------------------------- the profiles' sheets
+TEAMS = [("红色物业服务队", "协助物业整治楼道杂物、规范停车秩序", "每月2次"),
+         ("邻里守望志愿队", "走访独居老人、代购代办", "每周1次"),
+         ("文明创建宣传队", "垃圾分类和文明养犬宣传", "每月1次")]  # fmt: skip
+RESOURCES = [
+    "单位党员志愿服务队{n}人",
+    "法律政策咨询服务",
+    "会议室和活动场地开放",
+    "专业技术人员结对帮扶",
+]
+NEEDS = ["{c}老旧小区雨污分流改造", "独居老人日间照料", "楼道照明和消防设施维修", "小区停车位紧张"]
+PROJECTS = ["老旧小区加装电梯协调", "楼道照明改造", "垃圾分类督导", "适老化改造", "停车秩序整治",
+            "社区花园共建", "消防通道清理"]  # fmt: skip
+PROBLEMS = ["物业服务不到位", "小区公共收益公开不及时"]
+BEHAVIOURS = ["在小区消防通道长期停放私家车，经物业劝导仍不挪移", "拒不参加垃圾分类，屡劝不改",
+              "占用公共楼道堆放杂物，经劝导仍未清理"]  # fmt: skip
+
+
+def _extras(
+    sheets: dict[str, list[list[Any]]], prof: Profile, schema: Schema, rng: random.Random, year: int
+) -> None:
+    """Rows for the sheets beyond the core that the profile's workbook holds, consistent
+    with the members already made (their 编号, units, communities and compounds)."""
+    by_key = {s.key: s for s in schema.in_workbook()}
+    members = [dict(zip(sheets["党员干部"][0], r, strict=False)) for r in sheets["党员干部"][1:]]
+    pairs = sorted({(m["所在单位"], m["社区"]) for m in members})
+    out: dict[str, list[dict[str, Any]]] = {}
+    d = lambda m, day: dt.date(year, m, day)  # noqa: E731
+    if "assessments" in by_key:
+        grades = prof.choices("assessment_grades") or ("优秀", "合格", "不合格")
+        out["assessments"] = [
+            {"编号": m["编号"], "年度": year,
+             "考核等次": grades[0] if i % 5 == 0 else grades[-1] if i % 29 == 0 else grades[1],
+             "社区意见": "积极参加社区服务活动", "单位意见": "同意社区意见"}
+            for i, m in enumerate(members)
+        ]  # fmt: skip
+    if "half_reports" in by_key:
+        out["half_reports"] = [
+            {"编号": m["编号"], "年度": year, "半年": half,
+             "报告日期": d(6 if half == "上半年" else 12, 25),
+             "思想工作情况": "认真学习党的创新理论，按时参加小区服务活动",
+             "下步打算": "继续参加志愿服务，带头做好垃圾分类"}
+            for m in members for half in ("上半年", "下半年")
+        ]  # fmt: skip
+    if "points" in by_key:
+        out["points"] = [
+            {"编号": m["编号"], "日期": d(rng.randint(1, 11), rng.randint(1, 28)),
+             "积分事项": rng.choice(ACTIVITIES)[1], "分值": rng.choice((5, 5, 8, 10, 10, 15)),
+             "确认人": rng.choice(SURNAMES) + rng.choice(GIVEN)}
+            for m in members for _ in range(rng.randint(3, 8))
+        ]  # fmt: skip
+    if "lists" in by_key:
+        kinds = prof.choices("list_types")
+        rows = []
+        for u, c in pairs:
+            owners = [m["姓名"] for m in members if m["所在单位"] == u and m["社区"] == c]
+            for kind, items in (("资源清单", RESOURCES[:2]), ("需求清单", NEEDS[:2]),
+                                ("项目清单", PROJECTS[:5 + (len(owners) % 2)]),
+                                ("问题清单", PROBLEMS[:1])):  # fmt: skip
+                if kind not in kinds:
+                    continue
+                for j, item in enumerate(items):
+                    rows.append({"单位": u, "社区": c, "清单类型": kind,
+                                 "事项": item.format(n=len(owners) or 5, c=""),
+                                 "责任人": owners[j % len(owners)] if owners else "",
+                                 "完成时限": f"{year}年{rng.choice((6, 9, 10, 12))}月底",
+                                 "状态": rng.choice(("进行中", "已完成")),
+                                 "进展": "已研究方案" if kind == "项目清单" else ""})  # fmt: skip
+        out["lists"] = rows
+    if "agreements" in by_key:
+        out["agreements"] = [
+            {"单位": u, "社区": c, "签订日期": d(3, 1 + k % 20),
+             "共建内容": "共同开展环境整治、志愿服务和困难群众帮扶",
+             "单位联系人": rng.choice(SURNAMES) + rng.choice(GIVEN),
+             "社区联系人": rng.choice(SURNAMES) + rng.choice(GIVEN),
+             "有效期": f"{year}年3月至{year + 1}年3月"}
+            for k, (u, c) in enumerate(pairs)
+        ]  # fmt: skip
+    if "teams" in by_key:
+        teams, joined = [], []
+        for u, c in pairs:
+            here = [m for m in members if m["所在单位"] == u and m["社区"] == c]
+            for t, (name, tasks, often) in enumerate(TEAMS[: 1 + len(here) // 6]):
+                crew = here[t::2] or here
+                team = f"{u.removeprefix('十堰市')}{c}{name}"  # one name per team
+                teams.append({"团队名称": team, "单位": u, "社区": c, "服务内容": tasks,
+                              "服务频次": often, "队长编号": crew[0]["编号"],
+                              "副队长编号": crew[1]["编号"] if len(crew) > 1 else ""})  # fmt: skip
+                joined += [{"团队名称": team, "编号": m["编号"]} for m in crew]
+        out["teams"], out["team_members"] = teams, joined
+    if "negatives" in by_key:
+        out["negatives"] = [
+            {"编号": m["编号"], "日期": d(5, 6), "行为": BEHAVIOURS[i % len(BEHAVIOURS)],
+             "约谈日期": d(5, 10), "整改情况": "逾期未整改" if i % 2 else "已整改",
+             "通报单位日期": d(5, 20)}
+            for i, m in enumerate(members[17::31])
+        ]  # fmt: skip
+    if "org_chart" in by_key:
+        out["org_chart"] = _org_chart(sheets, members, rng)
+    for key, rows in out.items():
+        sheet = by_key[key]
+        sheets[sheet.name] = [[c.header for c in sheet.columns]] + [
+            [r.get(c.header, "") for c in sheet.columns] for r in rows
+        ]
+
+
+def _org_chart(
+    sheets: dict[str, list[list[Any]]], members: list[dict[str, Any]], rng: random.Random
+) -> list[dict[str, Any]]:
+    """The six-level roster of each community (宣城: 大工委 … 楼栋党小组, 业委会, 物业)."""
+    rows: list[dict[str, Any]] = []
+
+    def person(level: str, org: str, duty: str, c: str, cmp: str = "", b: str = "",
+               party: str = "是", m: dict[str, Any] | None = None) -> None:  # fmt: skip
+        name = m["姓名"] if m else rng.choice(SURNAMES) + rng.choice(GIVEN) * rng.randint(1, 2)
+        rows.append({"层级": level, "组织名称": org, "姓名": name, "职务": duty,
+                     "所在单位": m["所在单位"] if m else "", "是否为党员": party, "社区": c,
+                     "小区": cmp, "楼栋": b})  # fmt: skip
+
+    streets = {r[1]: r[0] for r in sheets["社区"][1:]}
+    for c, street in streets.items():
+        for duty in ("书记", "副书记", "兼职委员", "兼职委员", "兼职委员"):
+            person("大工委", f"{street}大工委", duty, c)
+        for duty in ("书记", "副书记", "委员", "委员", "委员", "委员", "委员"):
+            person("大党委", f"{c}大党委", duty, c)
+        for duty in ("书记", "副书记", "委员", "委员", "委员"):
+            person("社区党组织", f"{c}党委", duty, c)
+        for r in sheets["小区"][1:]:
+            if r[0] != c:
+                continue
+            cmp = r[1]
+            here = [m for m in members if m["社区"] == c and m["小区"] == cmp]
+            for duty, m in zip(("书记", "副书记", "委员"), here[:3], strict=False):
+                person("小区党支部", f"{cmp}小区党支部", duty, c, cmp, m=m)
+            for b in sorted({m["楼栋"] for m in here})[:3]:
+                crew = [m for m in here if m["楼栋"] == b][:3]
+                for duty, m in zip(("组长", "组员", "组员"), crew, strict=False):
+                    person("楼栋党小组", f"{cmp}{b}党小组", duty, c, cmp, str(b), m=m)
+            for k, duty in enumerate(("主任", "副主任", "委员", "委员", "委员")):
+                person("业委会", f"{cmp}业主委员会", duty, c, cmp, party="是" if k < 3 else "否")
+            person("物业服务企业", f"{cmp}物业服务中心", "项目经理", c, cmp, party="否")
+    return rows
 
 
 if __name__ == "__main__":
