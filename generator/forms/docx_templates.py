@@ -20,20 +20,22 @@ def _margins(form: Form, k: float = 1.0) -> tuple[float, float, float, float]:
     return (m["top"] * k, m["right"] * k, m["bottom"] * k, m["left"] * k)
 
 
-def table_template(form: Form) -> b.DocxDocument:
-    """附件N, title, head line, the declared table, the summary line, foot and notes."""
+def start(
+    form: Form, title_size: float = 22, head_size: float = 12, space_after: float = 6
+) -> b.DocxDocument:
+    """A form's Word template up to its table: the page of its declaration (kit.page), the
+    附件N (and 编号/QR) band, the title and the head line (left text · 时间)."""
     doc = b.new_document(form.landscape, _margins(form))
     b.top_band(doc, form.label, with_qr=form.numbered)
-    b.para(
-        doc,
-        "{{ title }}",
-        SONG_TITLE,
-        22,
-        bold=True,
-        align=WD_ALIGN_PARAGRAPH.CENTER,
-        space_after=6,
-    )
-    b.two_sided(doc, "{{ head_left }}", "{{ head_right }}")
+    b.para(doc, "{{ title }}", SONG_TITLE, title_size, bold=True,
+           align=WD_ALIGN_PARAGRAPH.CENTER, space_after=space_after)  # fmt: skip
+    b.two_sided(doc, "{{ head_left }}", "{{ head_right }}", size=head_size)
+    return doc
+
+
+def table_template(form: Form) -> b.DocxDocument:
+    """附件N, title, head line, the declared table, the summary line, foot and notes."""
+    doc = start(form)
     b.declared_table(doc, form.columns, kit.page(form)["size"], keep=2, sections=form.sections)
     summary = b.para(doc, "{%p if summary is defined and summary %}", FANG, 12)
     summary.paragraph_format.space_before = Pt(6)

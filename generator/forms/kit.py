@@ -418,10 +418,14 @@ def notice(
     }
 
 
-def blank_notice(form: Form, opts: Options, title: str) -> Context:
-    """The frame of an entirely blank notice."""
-    ctx = notice(form, opts, title, "××", opts.date.year, BLANK, "", "blank")
-    ctx.update(period_text=f"公示期：{DATE_BLANK}至{DATE_BLANK}", issue_date=DATE_BLANK, doc_no="")
+def blank_notice(form: Form, opts: Options, title: str, place: str = "××") -> Context:
+    """The frame of an entirely blank notice (its lead names ``place`` and the year ××)."""
+    ctx = notice(form, opts, title, place, opts.date.year, BLANK, "", "blank")
+    lead = str(opts.profile.notices.get("lead", {}).get(form.id, "") or form.text("lead"))
+    ctx.update(
+        lead=lead.format(place=place, year="××").replace("\n", "").replace(" ", ""),
+        period_text=f"公示期：{DATE_BLANK}至{DATE_BLANK}", issue_date=DATE_BLANK, doc_no="",
+    )  # fmt: skip
     return ctx
 
 

@@ -34,8 +34,7 @@ def build(ledger: Ledger, scope: Scope, opts: Options, form: Form) -> Context:
 
 
 def blank(opts: Options, form: Form) -> Context:
-    ctx = kit.blank_notice(form, opts, form.text("title", community="××社区", year="××"))
-    lead = str(opts.profile.notices.get("lead", {}).get(form.id, ""))
-    ctx["lead"] = lead.format(place="××社区", year="××").replace("\n", "").replace(" ", "")
+    title = form.text("title", community="××社区", year="××")
+    ctx = kit.blank_notice(form, opts, title, place="××社区")
     ctx.update(kit.table(form, kit.blank_rows(form, 10), fit=False))
     return ctx

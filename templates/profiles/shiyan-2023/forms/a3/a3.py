@@ -60,19 +60,9 @@ def blank(opts: Options, form: Form) -> Context:
 
 def docx(b: Any, form: Form, profile: Profile) -> Any:
     """The Word template: the same table as the PDF, drawn with the shared components."""
-    m = kit.page(form)["margin"]
-    doc = b.new_document(False, (m["top"], m["right"], m["bottom"], m["left"]))
-    b.top_band(doc, form.label, with_qr=True)
-    b.para(
-        doc,
-        "{{ title }}",
-        b.SONG_TITLE,
-        20,
-        bold=True,
-        align=b.WD_ALIGN_PARAGRAPH.CENTER,
-        space_after=6,
-    )
-    b.two_sided(doc, "{{ head_left }}", "{{ head_right }}")
+    from generator.forms.docx_templates import start  # Word's libraries: only here
+
+    doc = start(form, title_size=20)
     tbl = b.grid_table(doc, [30, 66, 20, 40], 4)
     b.cell_text(tbl.cell(0, 0), "姓名", b.HEI)
     b.cell_text(tbl.cell(0, 1), "{{ name }}")

@@ -93,19 +93,9 @@ def blank(opts: Options, form: Form) -> Context:
 def docx(b: Any, form: Form, profile: Profile) -> Any:
     """The Word template: the PDF's table, with the profile's parties' signature blocks
     two a row (the last across the row when their number is odd)."""
-    m = kit.page(form)["margin"]
-    doc = b.new_document(False, (m["top"], m["right"], m["bottom"], m["left"]))
-    b.top_band(doc, form.label, with_qr=True)
-    b.para(
-        doc,
-        "{{ title }}",
-        b.SONG_TITLE,
-        18,
-        bold=True,
-        align=b.WD_ALIGN_PARAGRAPH.CENTER,
-        space_after=4,
-    )
-    b.two_sided(doc, "{{ head_left }}", "{{ head_right }}", size=11)
+    from generator.forms.docx_templates import start  # Word's libraries: only here
+
+    doc = start(form, title_size=18, head_size=11, space_after=4)
     n = len(profile.parties)
     rows = 5 + (n + 1) // 2
     tbl = b.grid_table(doc, [28, 50, 28, 50], rows)
