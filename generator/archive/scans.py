@@ -23,7 +23,7 @@ from PIL import Image, ImageFilter, ImageOps, ImageSequence
 
 from generator.policy import docno
 from generator.errors import UserError
-from generator.run.plan import safe_name
+from generator.io.names import safe_name
 from generator.io.registry import Registry
 from generator.io.write import atomic_write
 

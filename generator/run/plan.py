@@ -6,24 +6,14 @@ extension) and the scope keys recorded in the manifest.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from generator.forms.context import Scope
 from generator.forms.registry import BUILDING, COMPOUND, MEMBER_YEAR, UNIT_PERIOD, FormSpec
+from generator.io.names import safe_name
 from generator.ledger.model import Ledger
 from generator.policy.period import Period
-
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
-MAX_NAME = 60
-
-
-def safe_name(text: str, fallback: str = "未命名") -> str:
-    """Any text -> a file/folder name: no separators or control characters, ≤ 60 chars."""
-    s = _UNSAFE.sub("_", unicodedata.normalize("NFC", text)).strip(" ._")
-    return (s[:MAX_NAME].rstrip(" ._") or fallback) if s not in {".", ".."} else fallback
 
 
 @dataclass(frozen=True)
