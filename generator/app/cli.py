@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from generator.errors import FormgenError, UserError
+from generator.errors import FormgenError, UserError, os_error
 from generator.forms.context import NoticeOptions, Options, Scope
 from generator.forms.registry import FORMS, MEMBER_YEAR, UNIT_PERIOD, FormSpec, select
 from generator.io.registry import Registry
@@ -53,11 +53,12 @@ class FormgenGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except FormgenError as exc:
+        except (FormgenError, OSError) as exc:
             if ctx.meta.get("debug"):
                 raise
-            click.echo(exc.render(), err=True)
-            sys.exit(exc.exit_code)
+            error = exc if isinstance(exc, FormgenError) else os_error(exc)
+            click.echo(error.render(), err=True)
+            sys.exit(error.exit_code)
 
 
 def _debug(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:

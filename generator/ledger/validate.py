@@ -179,7 +179,6 @@ def _fields(row: Row, *keys: str) -> dict[str, Any]:
 def validate(raw: RawLedger, profile: Profile) -> tuple[Ledger, list[Issue]]:
     """RawLedger -> (Ledger of the valid rows, every issue found)."""
     out = _Collector()
-    out.issues.extend(raw.issues)
     ledger = Ledger(source=raw.source)
     empty = RawSheet(file=_basename(raw.source), name="", headers=[])
     sheets: dict[str, RawSheet] = {}
@@ -227,7 +226,7 @@ def validate(raw: RawLedger, profile: Profile) -> tuple[Ledger, list[Issue]]:
 
     _members(rows["members"], sheets["members"], ledger, out)
     _children(rows, sheets, ledger, out)
-    return ledger, out.issues
+    return ledger, [*raw.issues, *out.issues]  # those of reading (found as sheets were read)
 
 
 def _basename(path: str) -> str:
