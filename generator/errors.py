@@ -46,9 +46,17 @@ class Issue:
             where += f"，第{self.row}行"
         if self.column:
             where += f"，列「{self.column}」"
-        shown = "" if self.value is None or self.value == "" else f"，值「{self.value}」"
+        shown = _shown(self.value)
         tag = "错误" if self.severity == "error" else "警告"
         return f"[{tag}] {where}{shown}：{self.message}"
+
+
+def _shown(value: object) -> str:
+    """'，值「…」' of a message; a long value cut short, with its length."""
+    if value is None or value == "":
+        return ""
+    text = str(value)
+    return f"，值「{text[:40]}…」（共{len(text)}个字）" if len(text) > 50 else f"，值「{text}」"
 
 
 @dataclass

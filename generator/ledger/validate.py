@@ -111,7 +111,9 @@ def _rows(raw: RawSheet, sheet: Sheet, profile: Profile, out: _Collector) -> lis
             out.add(raw, None, col.header, None, "缺少必填列")
     if any(c.required and c.header not in index for c in sheet.columns):
         return []
-    plan = [(col, index.get(col.header), _converter(col, profile)) for col in sheet.columns]
+    plan = [
+        (col, index.get(col.header), _converter(col, profile), col.limit) for col in sheet.columns
+    ]
     result: list[tuple[int, Row]] = []
     for rownum, cells in raw.rows:
         first = next((nz.text(c) for c in cells if c is not None and c != ""), "")
@@ -120,12 +122,16 @@ def _rows(raw: RawSheet, sheet: Sheet, profile: Profile, out: _Collector) -> lis
         row: Row = {"_row": rownum}
         ok = True
         n = len(cells)
-        for col, pos, convert in plan:
+        for col, pos, convert, limit in plan:
             value = cells[pos] if pos is not None and pos < n else None
             try:
-                row[col.key] = convert(value)
+                row[col.key] = v = convert(value)
             except ValueError as exc:
                 out.add(raw, rownum, col.header, nz.text(value), str(exc))
+                ok = False
+                continue
+            if type(v) is str and len(v) > limit:
+                out.add(raw, rownum, col.header, v, f"内容过长：{len(v)}个字，本列最多{limit}个字")
                 ok = False
                 continue
             if col.required and row[col.key] in (None, ""):
