@@ -6,6 +6,7 @@ validator can point at the exact cell. No value is interpreted here.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -211,14 +212,49 @@ class _XlsxSheets(Mapping[str, RawSheet]):
         return len(self.titles)
 
 
-def _decode(data: bytes) -> str:
-    """CSV bytes as Excel/WPS save them: UTF-8 (with or without BOM), else GBK/GB18030."""
-    for enc in ("utf-8-sig", "gb18030"):
+def _decode(data: bytes, name: str) -> str:
+    """CSV bytes as Excel/WPS save them: UTF-8 (with or without BOM), else GBK/GB18030.
+    A BOM before text that is not UTF-8 is an error naming the encodings: guessing again
+    there could turn a damaged UTF-8 file into plausible nonsense."""
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return data[3:].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start + 3].count(b"\n") + 1
+            looks = "GBK（简体中文 Windows 的 ANSI）" if _decodes(data[3:], "gbk") else "别的编码"
+            raise InputError(
+                name,
+                f"开头有 UTF-8 的 BOM 标记，但第{line}行起的内容不是 UTF-8，像是{looks}。",
+                "请在 Excel/WPS 中“另存为 CSV UTF-8（逗号分隔）”；"
+                "或在记事本中另存为 ANSI，去掉开头的标记。",
+            ) from None
+    for enc in ("utf-8", "gb18030"):
         try:
             return data.decode(enc)
         except UnicodeDecodeError:
             continue
     return data.decode("utf-8", errors="replace")
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _read_bytes(p: Path) -> bytes:
+    """A text ledger file's bytes, refused beyond the size a workbook may have."""
+    size = p.stat().st_size
+    if size > xlsxscan.LIMITS.xml_bytes:
+        raise InputError(
+            str(p),
+            f"有 {size // 2**20} MB，超过 formgen 读取台账的上限 "
+            f"{xlsxscan.LIMITS.xml_bytes // 2**20} MB。",
+            "请把台账拆成几个文件。",
+        )
+    return p.read_bytes()
 
 
 def _load_csv_dir(d: Path, only: Path | None = None) -> RawLedger:
@@ -229,7 +265,7 @@ def _load_csv_dir(d: Path, only: Path | None = None) -> RawLedger:
         name = canon_header(f.stem)
         if name not in SHEET_BY_NAME:
             continue
-        text = _decode(f.read_bytes())
+        text = _decode(_read_bytes(f), f.name)
         rows = (list(r) for r in csv.reader(io.StringIO(text)))
         sheets[name] = _sheet_from_rows(f.name, name, rows)  # type: ignore[arg-type]
     if not ledger.sheets:
@@ -239,10 +275,17 @@ def _load_csv_dir(d: Path, only: Path | None = None) -> RawLedger:
 
 
 def _load_json(p: Path) -> RawLedger:
+    hint = "JSON 台账应是 UTF-8 编码、以工作表名为键的对象，每个工作表是一组记录。"
     try:
-        data = json.loads(p.read_text(encoding="utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UserError(f"无法读取 JSON 台账「{p}」：{exc}") from None
+        data = json.loads(_read_bytes(p).decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise InputError(str(p), "不是 UTF-8 编码的 JSON 文件。", hint) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            str(p), f"不是有效的 JSON：第{exc.lineno}行第{exc.colno}列处有错。", hint
+        ) from None
+    except RecursionError:
+        raise InputError(str(p), "嵌套层数过多，不是台账。", hint) from None
     if not isinstance(data, dict):
         raise UserError(f"JSON 台账「{p}」应是以工作表名为键的对象。")
     sheets: dict[str, RawSheet] = {}
