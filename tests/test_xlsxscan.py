@@ -13,8 +13,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.app.cli import main
+from generator.ledger import xlsxscan
+from generator.ledger.xlsxscan import LIMITS, column_letters
 from tests.conftest import H, ledger_rows, write_ledger
 
 CT = (
@@ -260,3 +264,38 @@ def test_a_damaged_workbook_is_named_in_chinese(tmp_path, damage, message):
     for english in ("EOCD", "styleSheet", "Zip", "syntax error", "Traceback"):
         assert english not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+_REF_ROWS = st.one_of(st.integers(1, 40), st.integers(99_990, 100_010), st.integers(1, 2**20))
+_REF_COLS = st.one_of(st.integers(1, 30), st.integers(195, 205), st.integers(1, 2**14))
+
+
+@st.composite
+def _sheet_xml(draw: st.DrawFn) -> bytes:
+    """Rows and cells in the common form (r first, in double quotes) at any position."""
+    rows = []
+    for r in sorted(draw(st.sets(_REF_ROWS, max_size=6))):
+        cols = sorted(draw(st.sets(_REF_COLS, max_size=4)))
+        rows.append(
+            b'<row r="%d">' % r
+            + b"".join(cell(f"{column_letters(c)}{r}", "x") for c in cols)
+            + b"</row>"
+        )
+    return HEAD + b"".join(rows) + TAIL
+
+
+@settings(max_examples=60, deadline=None, database=None, derandomize=True)
+@given(_sheet_xml())
+def test_the_fast_scan_bounds_what_the_exact_one_measures(tmp_path_factory, xml):
+    path = one_sheet_book(tmp_path_factory.mktemp("x") / "s.xlsx", [xml], level=1)
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo("xl/worksheets/sheet1.xml")
+        fast = xlsxscan._fast(path, z, info, "党员干部")
+        exact = xlsxscan._exact(path, z, info, "党员干部")
+    assert fast is not None  # the common form
+    if exact.partial or fast.partial:  # both stopped beyond a limit: both refuse
+        assert max(fast.rows - LIMITS.rows, fast.cols - LIMITS.cols) > 0
+        assert max(exact.rows - LIMITS.rows, exact.cols - LIMITS.cols) > 0
+    else:  # bounds; the rows exact where the fast scan says so
+        assert fast.rows >= exact.rows and fast.cols >= exact.cols
+        assert fast.rows == exact.rows or not fast.exact

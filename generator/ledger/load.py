@@ -286,6 +286,8 @@ def _load_json(p: Path) -> RawLedger:
         ) from None
     except RecursionError:
         raise InputError(str(p), "嵌套层数过多，不是台账。", hint) from None
+    except ValueError:  # a number of more than 4,300 digits
+        raise InputError(str(p), "含有过长的数字，不是台账。", hint) from None
     if not isinstance(data, dict):
         raise UserError(f"JSON 台账「{p}」应是以工作表名为键的对象。")
     sheets: dict[str, RawSheet] = {}
