@@ -117,10 +117,12 @@ _OS_REASONS: dict[int, tuple[str, str]] = {
 }
 
 
-def os_error(exc: OSError, doing: str = "访问") -> FormgenError:
-    """An operating-system error on a file or folder -> a Chinese message naming it (and,
-    for a path through a file, the file that is in the way). Exit 1."""
-    path = exc.filename if isinstance(exc.filename, str) else ""
+def os_error(exc: OSError, doing: str = "访问", path: object = None) -> FormgenError:
+    """An operating-system error on a file or folder (``path``, else the one the error
+    names) -> a Chinese message naming it and, for a path through a file, the file that is
+    in the way. Exit 1."""
+    path = str(path) if path is not None else exc.filename
+    path = path if isinstance(path, str) else ""
     reason, hint = _OS_REASONS.get(exc.errno or 0, (f"系统错误 {_errno_name(exc)}", ""))
     if exc.errno == errno.ENOTDIR and path:
         blocker = _file_in_the_way(path)

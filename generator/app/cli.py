@@ -664,7 +664,9 @@ def open_registry(archive: Path, db: str) -> Registry:
     """The registry: a SQLAlchemy URL when given, else <archive>/registry.sqlite."""
     try:
         return Registry(db or archive / "registry.sqlite")
-    except Exception as exc:  # unreachable server, bad URL, no driver
+    except FormgenError:
+        raise
+    except Exception as exc:  # bad URL, no driver
         raise UserError(f"无法打开登记库「{db or archive / 'registry.sqlite'}」：{exc}") from None
 
 

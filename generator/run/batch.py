@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from generator import __version__
-from generator.errors import FormgenError, UserError
+from generator.errors import FormgenError, UserError, os_error
 from generator.forms.context import Context, Options
 from generator.forms.registry import MEMBER_YEAR, TEMPLATES, FormSpec
 from generator.io.write import atomic_write, sha256
@@ -201,9 +201,10 @@ def _write(doc: Doc, fmt: str, st: RunState, make: Callable[[], bytes]) -> None:
     try:
         data = make()
         atomic_write(st.out / rel, data)
-    except FormgenError as exc:
+    except (FormgenError, OSError) as exc:  # OSError: a full disk, a folder gone
+        error = exc if isinstance(exc, FormgenError) else os_error(exc, "写入")
         doc.outcomes.append(
-            Outcome(job.form.id, fmt, "failed", error=f"{_record(job)}：{exc.render()}")
+            Outcome(job.form.id, fmt, "failed", error=f"{_record(job)}：{error.render()}")
         )
         return
     except Exception as exc:  # an odd value breaking a template: report the record

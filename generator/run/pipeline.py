@@ -21,7 +21,7 @@ from generator.errors import DataError, Issue, UserError
 from generator.forms.context import Options, Scope
 from generator.forms.registry import FormSpec
 from generator.io.registry import Registry
-from generator.io.write import Manifest, atomic_write, remove_stale_temps
+from generator.io.write import Manifest, atomic_write, holds_out, remove_stale_temps
 from generator.ledger.load import load
 from generator.ledger.model import Ledger
 from generator.ledger.validate import validate
@@ -68,6 +68,7 @@ def stamp_of(date: dt.date) -> dt.datetime:
     return dt.datetime(date.year, date.month, date.day, tzinfo=dt.UTC)
 
 
+@holds_out
 def export(
     ledger: Ledger,
     out: Path,
@@ -127,6 +128,7 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+@holds_out
 def print_pdfs(
     ledger: Ledger,
     out: Path,
@@ -168,6 +170,7 @@ def print_pdfs(
     return made
 
 
+@holds_out
 def zip_outputs(out: Path, period: Period, extra: list[Path] | None = None) -> Path:
     """All files of the period (and the manifest) in one zip, for sending upward."""
     target = out / f"formgen_{period.label}.zip"
