@@ -81,6 +81,7 @@ def locked(folder: Path, what: str = "输出文件夹") -> Iterator[None]:
     if key in _HELD:
         yield
         return
+    made = [p for p in [folder, *folder.parents] if not p.exists()]  # to remove if unused
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o666)
@@ -107,6 +108,12 @@ def locked(folder: Path, what: str = "输出文件夹") -> Iterator[None]:
             os.ftruncate(fd, 0)
     finally:
         os.close(fd)  # closing the file releases the lock
+        if made:  # folders made here for a run that wrote nothing (refused) go again
+            with contextlib.suppress(OSError):
+                if os.listdir(folder) == [LOCK]:
+                    (folder / LOCK).unlink()
+                    for p in made:
+                        p.rmdir()
 
 
 def holds_out(f: Callable[P, R]) -> Callable[P, R]:

@@ -88,6 +88,7 @@ def export(
     Unchanged documents are skipped (unless ``force``); an interrupted run is finished
     by running it again; a failing document is reported and the rest go on."""
     started = time.perf_counter()
+    check_period(ledger, period, opts.date)
     fmts = tuple(formats)
     filters = filters or Filters()
     remove_stale_temps(out)
@@ -121,6 +122,21 @@ def export(
             registry.commit()
     report.elapsed = time.perf_counter() - started
     return report
+
+
+def check_period(ledger: Ledger, period: Period, today: dt.date) -> None:
+    """A period the ledger holds no record of, and not the year of ``today`` or one next
+    to it, is a slip (1900 for 2026): refused, not exported as an empty packet. The
+    years around ``today`` are always allowed: a new year's forms are printed before its
+    records exist."""
+    years = ledger.years()
+    if period.year in years or abs(period.year - today.year) <= 1:
+        return
+    held = f"（有记录的年度：{'、'.join(map(str, years))}）" if years else ""
+    raise UserError(
+        f"台账中没有 {period.year} 年的任何记录{held}，未生成文件。",
+        "请检查 --period 或 --year；当年及前后一年总可以导出。",
+    )
 
 
 def default_jobs() -> int:
