@@ -688,12 +688,21 @@ def archive_ingest(scans: tuple[Path, ...], archive: Path, db: str) -> None:
         click.echo(f"[注意] {doc_no} 已有归档，本次另存为新版本：{path}")
     for what in report.duplicates:
         click.echo(f"重复扫描，已跳过：{what}")
+    for doc_no, path in report.restored:
+        click.echo(f"已恢复 {doc_no} -> {path}（由原扫描件重新生成）")
     for source, page, reason in report.review:
         click.echo(f"[待复核] {source} 第{page}页：{reason}")
+    for source, reason in report.unreadable:
+        click.echo(f"[无法读取] {source}：{reason}", err=True)
     click.echo(
         f"归档 {len(report.filed)} 份，重复 {len(report.duplicates)} 页，"
-        f"待复核 {len(report.review)} 页（{archive / '_review'}）。"
+        f"待复核 {len(report.review)} 页（{archive / '_review'}）"
+        + (f"，恢复 {len(report.restored)} 份" if report.restored else "")
+        + (f"，无法读取的文件 {len(report.unreadable)} 个" if report.unreadable else "")
+        + "。"
     )
+    if report.unreadable:
+        sys.exit(1)
 
 
 @archive_group.command(name="status")

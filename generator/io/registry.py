@@ -192,6 +192,12 @@ class Registry:
             "flagged": int(version > 1),
         })  # fmt: skip
 
+    def set_archived_hash(self, archived_id: int, sha: str) -> None:
+        """An archived file made again (restored from its scan): its new hash."""
+        self._conn.execute(
+            text("UPDATE archived SET sha256=:sha WHERE id=:id"), {"sha": sha, "id": archived_id}
+        )
+
     def missing(self, form: str, year: int | None, unit: str, community: str) -> list[Row]:
         """Generated documents of a form with no archived signed copy."""
         sql = (

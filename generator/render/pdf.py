@@ -104,7 +104,7 @@ def frame_fields(source: str) -> tuple[str, ...] | None:
 class CompiledTypst:
     """A Typst template and the process's compiler for its root."""
 
-    def __init__(self, path: Path, root: Path) -> None:
+    def __init__(self, path: Path, root: Path, standard: str = "") -> None:
         if not path.is_file():
             raise TemplateError(path.name, "找不到 Typst 模板")
         self.path = path
@@ -116,12 +116,14 @@ class CompiledTypst:
         rel = path.resolve().relative_to(root.resolve()).as_posix()
         self.input = f'#include "/{rel}"'.encode()
         self.compiler = _compiler(self.compile_root)
+        self.standards: list[Any] = [standard] if standard else []  # "a-2b": PDF/A-2b
 
     def _run(self, data: str, stamp: dt.datetime, mode: str = "") -> bytes:
         try:
             out = self.compiler.compile(
                 input=self.input, format="pdf", sys_inputs={"data": data, "mode": mode},
                 timestamp=stamp, root=str(self.compile_root), pdf_tags=False,
+                pdf_standards=self.standards,
             )  # fmt: skip
         except typst.TypstError as exc:
             hints = list(exc.hints)
