@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+from generator.app import zh_click
 from generator.errors import FormgenError, UserError, os_error
 from generator.forms.context import NoticeOptions, Options, Scope
 from generator.forms.registry import FORMS, MEMBER_YEAR, UNIT_PERIOD, FormSpec, select
@@ -45,10 +46,15 @@ from generator.run.plan import Filters, plan, safe_name
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "ledger.xlsx"
+zh_click.install()  # click's own texts in Chinese, before the commands are declared
 
 
 class FormgenGroup(click.Group):
     """Turns domain errors into Chinese messages and exit codes, in one place."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        zh_click.complete_help(self)
+        return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
