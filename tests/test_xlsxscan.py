@@ -129,7 +129,7 @@ def test_a_whitespace_padded_ledger_is_read_in_little_memory(tmp_path):
             head, sep, rest = data.partition(b"<sheetData>")
             with zo.open(info.filename, "w", force_zip64=True) as fh:
                 fh.write(head + sep)
-                for _ in range(200):
+                for _ in range(120):  # within the 128 MB a sheet may have
                     fh.write(b" " * 2**20)
                 fh.write(rest)
     result = formgen_measured("check", str(padded))
@@ -299,3 +299,12 @@ def test_the_fast_scan_bounds_what_the_exact_one_measures(tmp_path_factory, xml)
     else:  # bounds; the rows exact where the fast scan says so
         assert fast.rows >= exact.rows and fast.cols >= exact.cols
         assert fast.rows == exact.rows or not fast.exact
+
+
+def test_a_sheet_larger_than_calamine_should_hold_is_refused(tmp_path, monkeypatch):
+    """calamine holds a sheet's XML whole: one sheet (or the shared strings) is bounded too."""
+    monkeypatch.setattr(xlsxscan, "LIMITS", xlsxscan.Limits(sheet_bytes=5_000))
+    result = CliRunner().invoke(main, ["check", str(write_ledger(tmp_path / "l.xlsx"))])
+    assert result.exit_code == 1, result.output
+    assert "l.xlsx」中的工作表「党员干部」解压后有" in result.output
+    assert "超过一个部件的上限 5 KB。" in result.output

@@ -36,6 +36,7 @@ class Limits:
     32,000 rows in its longest sheet."""
 
     xml_bytes: int = 256 * 2**20  # all parts of the workbook together, uncompressed
+    sheet_bytes: int = 128 * 2**20  # one sheet (or the shared strings): calamine holds it whole
     rows: int = 300_000  # last row of a sheet
     cols: int = 200  # last column of a sheet
     cells: int = 5_000_000  # rows × columns a sheet spans (calamine's grid)
@@ -127,8 +128,20 @@ def verify(path: Path, z: zipfile.ZipFile, names: list[str]) -> None:
     hold exactly the size its directory entry declares."""
     for name in names:
         if name in z.NameToInfo:
+            if "sharedstrings" in name.lower():  # held whole by calamine, like a sheet
+                _check_size(path, z.getinfo(name), f"「{name}」")
             for _ in inflate(path, z, z.getinfo(name)):
                 pass
+
+
+def _check_size(path: Path, info: zipfile.ZipInfo, what: str) -> None:
+    if info.file_size > LIMITS.sheet_bytes:
+        raise InputError(
+            str(path),
+            f"中的{what}解压后有 {_mb(info.file_size)}，超过一个部件的上限 "
+            f"{_mb(LIMITS.sheet_bytes)}。",
+            _BIG_HINT,
+        )
 
 
 def inflate(path: Path, z: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
@@ -203,6 +216,7 @@ def scan_sheet(path: Path, z: zipfile.ZipFile, title: str, part: str) -> SheetSc
         raise InputError(
             str(path), f"已损坏：缺少工作表「{title}」的「{part}」。", DAMAGED_HINT
         ) from None
+    _check_size(path, info, f"工作表「{title}」")
     found = _fast(path, z, info, title)
     if found is None or (not found.exact and found.rows * found.cols > LIMITS.cells):
         found = _exact(path, z, info, title)
