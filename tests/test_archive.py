@@ -232,8 +232,8 @@ def _ingest(*paths, archive) -> object:
 
 
 def test_files_that_cannot_be_read_go_to_review_and_the_batch_goes_on(tmp_path):
-    """A zero-byte PDF, a text file named .pdf, a broken JPEG, a folder and a missing file
-    among the scans: each is named in Chinese and copied to review; the good scan after
+    """A zero-byte PDF, a text file named .pdf, a broken JPEG, a folder, a missing file and
+    a .docx among the scans: each is named in Chinese and copied to review; the good scan after
     them is filed (a PdfiumError aborted the batch)."""
     entries, out, archive = exported_a5(tmp_path, 2)
     good = tmp_path / "good.png"
@@ -246,17 +246,20 @@ def test_files_that_cannot_be_read_go_to_review_and_the_batch_goes_on(tmp_path):
     broken.write_bytes(good.read_bytes()[:2000])
     folder = tmp_path / "a_folder"
     folder.mkdir()
-    r = _ingest(empty, text, broken, folder, tmp_path / "missing.pdf", good, archive=archive)
+    other = tmp_path / "readme.docx"
+    other.write_bytes(b"PK\x03\x04")
+    r = _ingest(empty, text, broken, folder, tmp_path / "missing.pdf", other, good, archive=archive)
     assert r.exit_code == 1, r.output
     assert isinstance(r.exception, SystemExit)
     for bad in (empty, text, broken):
         assert f"[无法读取] {bad}：无法读取：不是可读的PDF 或图片" in r.output
     assert f"[无法读取] {folder}：这是一个文件夹，不是扫描件" in r.output
     assert f"[无法读取] {tmp_path / 'missing.pdf'}：找不到这个文件" in r.output
-    assert "归档 1 份" in r.output and "无法读取的文件 5 个" in r.output
+    assert f"[无法读取] {other}：不支持的扫描件格式「readme.docx」。提示：请提供 PDF" in r.output
+    assert "归档 1 份" in r.output and "无法读取的文件 6 个" in r.output
     with open(archive / "_review" / "report.csv", encoding="utf-8-sig") as fh:
         review = {row["扫描件"]: row for row in csv.DictReader(fh)}
-    assert set(review) == {"empty.pdf", "notes.pdf", "broken.jpg"}
+    assert set(review) == {"empty.pdf", "notes.pdf", "broken.jpg", "readme.docx"}
     for name, row in review.items():
         assert row["页码"] == "全部"
         copy = archive / "_review" / row["待复核文件"]

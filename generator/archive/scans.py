@@ -187,10 +187,12 @@ def _readable_pages(scan: Path, archive: Path, report: IngestReport) -> Iterator
             page = next(it)
         except StopIteration:
             return
-        except Exception as exc:  # PdfiumError, PIL's errors: damaged, empty, mislabelled
-            what = "PDF 或图片" if not isinstance(exc, UserError) else "扫描件格式"
+        except UserError as exc:  # a suffix that is no scan's
+            _review_file(scan, exc.render().replace("\n", ""), archive, report)
+            return
+        except Exception:  # PdfiumError, PIL's errors: damaged, empty, mislabelled
             reason = (f"第{read + 1}页起无法读取（文件可能已损坏）" if read else
-                      f"无法读取：不是可读的{what}（可能已损坏、是空文件或只是改了扩展名）")  # fmt: skip
+                      "无法读取：不是可读的PDF 或图片（可能已损坏、是空文件或只是改了扩展名）")  # fmt: skip
             _review_file(scan, reason, archive, report)
             return
         read += 1
