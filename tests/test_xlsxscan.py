@@ -17,8 +17,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.app.cli import main
+from generator.errors import FormgenError
 from generator.ledger import xlsxscan
+from generator.ledger.load import load
+from generator.ledger.validate import validate
 from generator.ledger.xlsxscan import LIMITS, column_letters
+from generator.policy.profile import load_profile
 from tests.conftest import H, ledger_rows, write_ledger
 
 CT = (
@@ -308,3 +312,31 @@ def test_a_sheet_larger_than_calamine_should_hold_is_refused(tmp_path, monkeypat
     assert result.exit_code == 1, result.output
     assert "l.xlsx」中的工作表「党员干部」解压后有" in result.output
     assert "超过一个部件的上限 5 KB。" in result.output
+
+
+_TOKENS = [b"<", b">", b'"', b"<c", b"<row", b"<f>", b'r="', b"XFD", b"1048576", b"&#",
+           b"<is><t>", b'<c r="A1" t="s"><v>99</v></c>', b"<v>", b"\x00", b"<![CDATA[",
+           b"<!DOCTYPE x>", b't="e"', b't="d"', b"<v>2026-13-45</v>"]  # fmt: skip
+
+
+@settings(max_examples=40, deadline=None, database=None, derandomize=True)
+@given(st.data())
+def test_a_workbook_with_damaged_parts_gives_a_ledger_or_a_domain_error(tmp_path_factory, data):
+    src = write_ledger(tmp_path_factory.mktemp("d") / "src.xlsx")
+    with zipfile.ZipFile(src) as z:
+        parts = {i.filename: z.read(i.filename) for i in z.infolist()}
+    name = data.draw(st.sampled_from(sorted(k for k in parts if k.endswith(".xml"))))
+    damaged = bytearray(parts[name])
+    for _ in range(data.draw(st.integers(1, 4))):
+        at = data.draw(st.integers(0, len(damaged)))
+        cut = data.draw(st.integers(0, 40))
+        damaged[at : at + cut] = data.draw(st.sampled_from(_TOKENS)) * data.draw(st.integers(0, 3))
+    parts[name] = bytes(damaged)
+    book = src.with_name("damaged.xlsx")
+    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as z:
+        for part, content in parts.items():
+            z.writestr(part, content)
+    try:
+        validate(load(book), load_profile())
+    except FormgenError as exc:
+        assert exc.render()

@@ -213,8 +213,9 @@ def scan_sheet(path: Path, z: zipfile.ZipFile, title: str, part: str) -> SheetSc
     try:
         info = z.getinfo(part)
     except KeyError:
+        where = f"的「{part}」" if part else "在 xl/workbook.xml 中登记的部件"
         raise InputError(
-            str(path), f"已损坏：缺少工作表「{title}」的「{part}」。", DAMAGED_HINT
+            str(path), f"已损坏：缺少工作表「{title}」{where}。", DAMAGED_HINT
         ) from None
     _check_size(path, info, f"工作表「{title}」")
     found = _fast(path, z, info, title)
