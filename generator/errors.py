@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 class FormgenError(Exception):
@@ -44,9 +46,17 @@ class Issue:
             where += f"，第{self.row}行"
         if self.column:
             where += f"，列「{self.column}」"
-        shown = "" if self.value is None or self.value == "" else f"，值「{self.value}」"
+        shown = _shown(self.value)
         tag = "错误" if self.severity == "error" else "警告"
         return f"[{tag}] {where}{shown}：{self.message}"
+
+
+def _shown(value: object) -> str:
+    """'，值「…」' of a message; a long value cut short, with its length."""
+    if value is None or value == "":
+        return ""
+    text = str(value)
+    return f"，值「{text[:40]}…」（共{len(text)}个字）" if len(text) > 50 else f"，值「{text}」"
 
 
 @dataclass
@@ -76,3 +86,60 @@ class TemplateError(FormgenError):
         super().__init__(text, hint)
         self.template = template
         self.tag = tag
+
+
+class InputError(FormgenError):
+    """An input file that cannot be read as it is — damaged, beyond the limits, wrongly
+    encoded — and why. The data failed, not the usage: exit 1."""
+
+    def __init__(self, file: str, message: str, hint: str = "") -> None:
+        super().__init__(f"「{file}」{message}", hint)
+        self.file = file
+
+
+class BusyError(FormgenError):
+    """A folder another formgen process is writing into (an export's --out)."""
+
+
+# What the operating system said, in the words a clerk reads: errno -> (reason, hint).
+_OS_REASONS: dict[int, tuple[str, str]] = {
+    errno.EACCES: ("没有写入或读取的权限", "请换一个有权限的文件夹，或请管理员开放权限。"),
+    errno.EPERM: ("操作不被允许", "请换一个有权限的文件夹，或请管理员开放权限。"),
+    errno.EROFS: ("所在的磁盘是只读的", "请换一个可写的文件夹。"),
+    errno.ENOTDIR: ("路径中有一段是文件，不是文件夹", "请换一个文件夹路径，或移走同名的文件。"),
+    errno.EEXIST: ("已有同名的文件，不能用作文件夹", "请换一个文件夹路径，或移走同名的文件。"),
+    errno.EISDIR: ("这是一个文件夹，不是文件", "请给出文件的路径。"),
+    errno.ENOENT: ("找不到", "请检查路径。"),
+    errno.ENOSPC: ("磁盘空间不足", "请清理磁盘后重新运行：已写完的文件保留，只补齐其余的。"),
+    errno.EDQUOT: ("超出了磁盘配额", "请清理磁盘后重新运行：已写完的文件保留，只补齐其余的。"),
+    errno.ENAMETOOLONG: ("路径太长", "请换一个较短的文件夹路径。"),
+    errno.EMFILE: ("同时打开的文件太多", "请减少 --jobs 后重试。"),
+}
+
+
+def os_error(exc: OSError, doing: str = "访问", path: object = None) -> FormgenError:
+    """An operating-system error on a file or folder (``path``, else the one the error
+    names) -> a Chinese message naming it and, for a path through a file, the file that is
+    in the way. Exit 1."""
+    path = str(path) if path is not None else exc.filename
+    path = path if isinstance(path, str) else ""
+    reason, hint = _OS_REASONS.get(exc.errno or 0, (f"系统错误 {_errno_name(exc)}", ""))
+    if exc.errno == errno.ENOTDIR and path:
+        blocker = _file_in_the_way(path)
+        if blocker:
+            reason = f"其中「{blocker}」是文件，不是文件夹"
+    where = f"「{path}」" if path else ""
+    return FormgenError(f"无法{doing}{where}：{reason}。", hint)
+
+
+def _errno_name(exc: OSError) -> str:
+    return errno.errorcode.get(exc.errno or 0, str(exc.errno or "")) or type(exc).__name__
+
+
+def _file_in_the_way(path: str) -> str:
+    """The first part of a path that exists as a file, where a folder was needed."""
+    p = Path(path)
+    for parent in [*reversed(p.parents), p]:
+        if parent.is_file():
+            return str(parent)
+    return ""

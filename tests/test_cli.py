@@ -138,3 +138,16 @@ def test_templates_check_catches_a_typo_in_a_clerks_template(tmp_path):
     bad = CliRunner().invoke(main, ["templates", "check", "--dir", str(tmp_path)])
     assert bad.exit_code == 1
     assert "a5.docx" in bad.output and "nmae" in bad.output
+
+
+def test_a_period_with_no_records_far_from_today_is_refused(ledger_path, tmp_path):
+    """--period 1900 exported an empty packet with exit 0."""
+    out = tmp_path / "o"
+    result = run("export", str(ledger_path), "--period", "1900", "--out", str(out))
+    assert result.exit_code == 2 and "无法识别的统计期间「1900」" in result.output
+    result = run("export", str(ledger_path), "--period", "2010", "--out", str(out))
+    assert result.exit_code == 2
+    assert "台账中没有 2010 年的任何记录（有记录的年度：2026），未生成文件。" in result.output
+    assert not out.exists()
+    nxt = run("export", str(ledger_path), "--period", "2027", "--forms", "a3", "--out", str(out))
+    assert nxt.exit_code == 0, nxt.output  # next year's pledge letters, before its records

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -9,7 +10,9 @@ import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from generator.app.cli import main
 from generator.errors import UserError
 from generator.ledger.load import load
 from generator.ledger.validate import validate
@@ -96,3 +99,36 @@ def test_sheets_in_any_order_with_others_among_them_read_the_same(tmp_path, prof
     other = validate(raw, profile)[0]
     assert other.members == usual.members and other.pledges == usual.pledges
     assert other.units == usual.units and other.evaluations == usual.evaluations
+
+
+def test_a_csv_with_a_utf8_mark_before_gbk_text_names_its_encoding(tmp_path):
+    """A BOM, then GBK (as some tools save): not guessed at, not "缺少必填列" — the
+    encodings are named, with the line where UTF-8 stops."""
+    d = write_csv_dir(tmp_path / "csv", "utf-8")
+    rows = ledger_rows()["社区"]
+    buf = io.StringIO()
+    csv.writer(buf).writerows(rows)
+    (d / "社区.csv").write_bytes(codecs.BOM_UTF8 + buf.getvalue().encode("gbk"))
+    result = CliRunner().invoke(main, ["check", str(d)])
+    assert result.exit_code == 1
+    assert (
+        "「社区.csv」开头有 UTF-8 的 BOM 标记，但第1行起的内容不是 UTF-8，像是GBK" in result.output
+    )
+    assert "另存为 CSV UTF-8" in result.output
+    assert "缺少必填列" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"单位": [', "不是有效的 JSON：第1行第9列处有错。"),
+        ("[" * 100_000, "嵌套层数过多"),
+    ],
+)
+def test_a_damaged_json_ledger_is_named_in_chinese(tmp_path, text, message):
+    p = tmp_path / "ledger.json"
+    p.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(p)])
+    assert result.exit_code == 1
+    assert f"「{p}」{message}" in result.output
+    assert "Expecting" not in result.output and result.exception.__class__ is SystemExit

@@ -33,7 +33,9 @@ def test_two_units_mapping_to_one_file_name_stop_the_run(tmp_path):
     assert not out.exists() or not any(p.is_file() for p in out.rglob("*"))
 
 
-def test_two_long_names_sharing_their_first_60_characters_collide_too(tmp_path):
+def test_two_long_names_sharing_their_first_60_characters_are_stopped_too(tmp_path):
+    """Cut to 60 characters in file names, they would collide; the schema's length limit
+    (单位名称 at most 60) names them first, both rows, before anything is written."""
     rows = ledger_rows()
     base = "十堰市" + "很长的单位名称" * 9
     rows["单位"] += [[base + "甲", "甲党组", "党组"], [base + "乙", "乙党组", "党组"]]
@@ -43,7 +45,9 @@ def test_two_long_names_sharing_their_first_60_characters_collide_too(tmp_path):
     ]
     result = run("export", str(write_ledger(tmp_path / "l.xlsx", rows)), "--forms", "a2",
                  "--out", str(tmp_path / "o"), "--jobs", "1")  # fmt: skip
-    assert result.exit_code == 1 and base + "甲" in result.output and base + "乙" in result.output
+    assert result.exit_code == 1 and "未生成任何文件" in result.output
+    too_long = [x for x in result.output.splitlines() if "内容过长" in x and "列「单位名称」" in x]
+    assert [("第5行" in x, "第6行" in x) for x in too_long] == [(True, False), (False, True)]
 
 
 def test_mask_text_finds_phones_and_doors_anywhere():

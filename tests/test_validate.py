@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -144,3 +145,37 @@ def test_quirks_are_normalised(ledger):
         "楼道照明改造",
     ]
     assert ledger.units["十堰市民政局"].phone == "0719-8652546"
+
+
+def test_values_longer_than_their_column_takes_are_errors(tmp_path):
+    """A 349,542-character name (a 3,884-page a1 before), a unit, a pledge: each beyond its
+    column's maximum is an error at its row and column, shown cut short; nothing written."""
+    s = ledger_rows()
+    s["党员干部"][2][1] = "张" * 349_542  # 0002, the 2nd record
+    s["党员干部"][3][4] = "科" * 41  # 职务 of 0003: at most 40
+    s["单位"][1][1] = "党" * 61  # 党组织名称: at most 60
+    s["承诺事项"][1][4] = "诺" * 501  # free text: at most 500
+    s["承诺事项"][2][4] = "诺" * 500  # exactly the maximum: taken
+    # JSON (an .xlsx cell holds at most 32,767 characters): rows are record numbers.
+    records = {
+        name: [dict(zip(rows[0], r, strict=False)) for r in rows[1:]] for name, rows in s.items()
+    }
+    ledger = tmp_path / "long.json"
+    ledger.write_text(json.dumps(records, ensure_ascii=False, default=str), encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(ledger)])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert (
+        f"[错误] long.json，工作表「党员干部」，第2行，列「姓名」，值「{'张' * 40}…」"
+        "（共349542个字）：内容过长：349542个字，本列最多30个字"
+    ) in lines
+    assert any(
+        "「党员干部」，第3行，列「职务」" in x and "41个字，本列最多40个字" in x for x in lines
+    )
+    assert any("「单位」，第1行，列「党组织名称」" in x and "本列最多60个字" in x for x in lines)
+    assert any("「承诺事项」，第1行，列「承诺事项」" in x and "本列最多500个字" in x for x in lines)
+    assert not any("「承诺事项」，第2行" in x and "内容过长" in x for x in lines)
+    assert len(result.output) < 5000  # the long name is not printed whole
+    out = tmp_path / "out"
+    export = CliRunner().invoke(main, ["export", str(ledger), "--out", str(out)])
+    assert export.exit_code == 1 and not out.exists()

@@ -17,8 +17,9 @@ from typing import Any
 
 import click
 
+from generator.app import zh_click
 from generator.app.progress import progress
-from generator.errors import FormgenError, UserError
+from generator.errors import FormgenError, UserError, os_error
 from generator.forms.registry import Form, forms_of, select
 from generator.io.write import atomic_write
 from generator.ledger import normalize
@@ -45,19 +46,25 @@ from generator.types import Filters, NoticeOptions, Options
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "ledger.xlsx"
+zh_click.install()  # click's own texts in Chinese, before the commands are declared
 
 
 class FormgenGroup(click.Group):
     """Turns domain errors into Chinese messages and exit codes, in one place."""
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        zh_click.complete_help(self)
+        return super().main(*args, **kwargs)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except FormgenError as exc:
+        except (FormgenError, OSError) as exc:
             if ctx.meta.get("debug"):
                 raise
-            click.echo(exc.render(), err=True)
-            sys.exit(exc.exit_code)
+            error = exc if isinstance(exc, FormgenError) else os_error(exc)
+            click.echo(error.render(), err=True)
+            sys.exit(error.exit_code)
 
 
 def _debug(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
@@ -343,6 +350,8 @@ def open_registry(archive: Path, db: str) -> Any:
 
     try:
         return Registry(db or archive / "registry.sqlite")
+    except FormgenError:
+        raise
     except Exception as exc:  # unreachable server, bad URL, no driver
         raise UserError(f"无法打开登记库「{db or archive / 'registry.sqlite'}」：{exc}") from None
 
@@ -625,8 +634,8 @@ def render(
 ) -> None:
     """生成一份文件（例如某人的 a5 评价表）。"""
     opts = _options(ledger, profile, date_)
+    form = select(opts.profile, form_id)[0]  # a wrong id is said before the ledger is read
     led, _ = read_ledger(ledger, opts.profile)
-    form = select(opts.profile, form_id)[0]
     per = _period(led, period, year)
     scope = scope_of(led, form, per, member, unit, community, compound, building)
     data = render_one(led, form, scope, fmt, opts, templates)
@@ -814,12 +823,21 @@ def archive_ingest(scans: tuple[Path, ...], archive: Path, db: str) -> None:
         click.echo(f"[注意] {doc_no} 已有归档，本次另存为新版本：{path}")
     for what in report.duplicates:
         click.echo(f"重复扫描，已跳过：{what}")
+    for doc_no, path in report.restored:
+        click.echo(f"已恢复 {doc_no} -> {path}（由原扫描件重新生成）")
     for source, page, reason in report.review:
         click.echo(f"[待复核] {source} 第{page}页：{reason}")
+    for source, reason in report.unreadable:
+        click.echo(f"[无法读取] {source}：{reason}", err=True)
     click.echo(
         f"归档 {len(report.filed)} 份，重复 {len(report.duplicates)} 页，"
-        f"待复核 {len(report.review)} 页（{archive / '_review'}）。"
+        f"待复核 {len(report.review)} 页（{archive / '_review'}）"
+        + (f"，恢复 {len(report.restored)} 份" if report.restored else "")
+        + (f"，无法读取的文件 {len(report.unreadable)} 个" if report.unreadable else "")
+        + "。"
     )
+    if report.unreadable:
+        sys.exit(1)
 
 
 STATUS_HEADERS = ("单位", "社区", "小区", "编号", "姓名", "年度", "文件编号")
@@ -920,7 +938,7 @@ def _data_options(f: Callable[..., Any]) -> Callable[..., Any]:
 @click.option(
     "--host", default="127.0.0.1", show_default=True, help="监听地址（局域网用 0.0.0.0）。"
 )
-@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True, help="监听端口。")
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
               help="同时进行的导出任务数。")  # fmt: skip
 @click.option("--certfile", default="", help="HTTPS 证书（PEM），与 --keyfile 一起用。")

@@ -165,6 +165,18 @@ def forms_of(profile: Profile) -> dict[str, Form]:
     return _FORMS[profile.folder]
 
 
+def form_name(form_id: str) -> str:
+    """A form's name by its id, in whichever shipped profile has it (ids are unique across
+    them); the id itself when none does."""
+    from generator.policy.profile import known_profiles, load_profile
+
+    for pid in known_profiles():
+        form = forms_of(load_profile(pid)).get(form_id)
+        if form is not None:
+            return form.name
+    return form_id
+
+
 def select(profile: Profile, spec: str) -> list[Form]:
     """'all' or 'a1,a3' -> the profile's forms, in id order; unknown ids are an error."""
     forms = forms_of(profile)

@@ -9,6 +9,8 @@ hash, source and pages. Every write is one transaction.
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +18,9 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
+
+from generator.errors import FormgenError, os_error
 
 Row = dict[str, Any]
 
@@ -35,30 +40,80 @@ CREATE INDEX IF NOT EXISTS archived_doc ON archived(doc_no)
 """
 
 
+def _connect_args(url: str, wait: float) -> dict[str, Any]:
+    return {"timeout": wait} if url.startswith("sqlite") else {}
+
+
+def _check_folder(folder: Path) -> None:
+    """The registry's folder, or the nearest folder above it that exists, can be written
+    in (checked without creating anything)."""
+    existing = next((p for p in [folder, *folder.parents] if p.exists()), None)
+    if existing is None:
+        return
+    if not existing.is_dir():
+        raise os_error(NotADirectoryError(errno.ENOTDIR, "", str(folder)), "写入档案文件夹")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise os_error(PermissionError(errno.EACCES, "", str(existing)), "写入档案文件夹")
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 class Registry:
-    """A registry at a SQLite path or a SQLAlchemy database URL."""
+    """A registry at a SQLite path or a SQLAlchemy database URL.
+
+    A SQLite registry is opened on first use, so a run that fails before it records
+    anything (a read-only --out) leaves no empty registry behind; its folder is checked
+    for writing at once. Writers of one SQLite file take turns: every write is a short
+    transaction and a writer waits up to ``BUSY_WAIT`` seconds for another's."""
+
+    BUSY_WAIT = 60.0
 
     def __init__(self, where: Path | str) -> None:
+        self.path: Path | None = None
         if isinstance(where, Path) or "://" not in where:
-            path = Path(where)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            url = f"sqlite:///{path}"
+            self.path = Path(where)
+            _check_folder(self.path.parent)
+            url = f"sqlite:///{self.path}"
         else:
             url = where
-        self.engine = create_engine(url)
-        serial = ("INTEGER PRIMARY KEY AUTOINCREMENT" if self.engine.dialect.name == "sqlite"
-                  else "SERIAL PRIMARY KEY")  # fmt: skip
-        self._conn: Connection = self.engine.connect()
+        self.where = str(where)
+        self.engine = create_engine(url, connect_args=_connect_args(url, self.BUSY_WAIT))
+        self._connection: Connection | None = None
         self._pending: dict[str, dict[str, Any]] = {}
-        with self.transaction() as c:
-            for statement in SCHEMA.format(serial=serial).split(";"):
-                c.execute(text(statement))
+        if self.path is None:  # a server: its address and credentials are checked now
+            self._connect()
+
+    @property
+    def _conn(self) -> Connection:
+        return self._connection or self._connect()
+
+    def _connect(self) -> Connection:
+        if self.path is not None:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise os_error(exc, "创建档案文件夹") from None
+        try:
+            self._connection = self.engine.connect()
+            serial = ("INTEGER PRIMARY KEY AUTOINCREMENT" if self.engine.dialect.name == "sqlite"
+                      else "SERIAL PRIMARY KEY")  # fmt: skip
+            with self.transaction() as c:
+                for statement in SCHEMA.format(serial=serial).split(";"):
+                    c.execute(text(statement))
+        except SQLAlchemyError as exc:
+            raise FormgenError(
+                f"无法打开登记库「{self.where}」。",
+                "请检查 --archive 文件夹可写，或 --db 地址、账号和网络"
+                f"（数据库的原话：{getattr(exc, 'orig', None) or exc}）。",
+            ) from None
+        return self._connection
 
     def close(self) -> None:
+        if self._connection is None and not self._pending:
+            self.engine.dispose()
+            return
         self.commit()
         self._conn.close()
         self.engine.dispose()
@@ -73,8 +128,8 @@ class Registry:
 
     def commit(self) -> None:
         self._flush()
-        if self._conn.in_transaction():
-            self._conn.commit()
+        if self._connection is not None and self._connection.in_transaction():
+            self._connection.commit()
 
     def _rows(self, sql: str, **params: Any) -> list[Row]:
         return [dict(r) for r in self._conn.execute(text(sql), params).mappings()]
@@ -106,8 +161,10 @@ class Registry:
             self._flush()
 
     def _flush(self) -> None:
+        """Pending rows in one short transaction (others may be writing the same file)."""
         if self._pending:
-            self._conn.execute(self._UPSERT, list(self._pending.values()))
+            with self.transaction() as c:
+                c.execute(self._UPSERT, list(self._pending.values()))
             self._pending.clear()
 
     def document(self, doc_no: str) -> Row | None:
@@ -134,6 +191,12 @@ class Registry:
             "content": content, "source": source, "pages": pages, "ingested": _now(),
             "flagged": int(version > 1),
         })  # fmt: skip
+
+    def set_archived_hash(self, archived_id: int, sha: str) -> None:
+        """An archived file made again (restored from its scan): its new hash."""
+        self._conn.execute(
+            text("UPDATE archived SET sha256=:sha WHERE id=:id"), {"sha": sha, "id": archived_id}
+        )
 
     def missing(self, form: str, year: int | None, unit: str, community: str) -> list[Row]:
         """Generated documents of a form with no archived signed copy."""

@@ -9,16 +9,24 @@ killed leaves the journal, and the next run reads it back and finishes only the 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import functools
 import hashlib
+import inspect
 import itertools
 import json
 import os
+import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
+
+from generator.errors import BusyError, os_error
 
 MANIFEST = "manifest.json"
 JOURNAL = ".formgen-journal.jsonl"
+LOCK = ".formgen.lock"
 TEMP_SUFFIX = ".part"
 # Seconds between journal flushes: a killed run loses at most this much of its journal,
 # whose documents the next run then simply writes again.
@@ -55,6 +63,91 @@ def atomic_write(path: Path, data: bytes, durable: bool = False) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+_HELD: set[Path] = set()  # folders this process holds
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@contextlib.contextmanager
+def locked(folder: Path, what: str = "输出文件夹") -> Iterator[None]:
+    """Hold ``folder`` while this process writes into it: another formgen process that
+    asks for it is refused (BusyError, naming the holder) instead of writing beside it —
+    two exports into one folder each saved a manifest without the other's files. The
+    folder is made here, so a path that cannot be a folder (under a file, read-only) is
+    reported before anything is written. A lock this process holds is held again freely."""
+    key = folder.resolve()
+    if key in _HELD:
+        yield
+        return
+    made = [p for p in [folder, *folder.parents] if not p.exists()]  # to remove if unused
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError as exc:
+        raise os_error(
+            exc, f"写入{what}", folder if exc.filename != str(folder) else None
+        ) from None
+    try:
+        if not _try_lock(fd):
+            holder = os.read(fd, 200).decode("utf-8", "replace").strip()
+            raise BusyError(
+                f"{what}「{folder}」正被另一个 formgen 进程使用"
+                + (f"（{holder}）" if holder else "")
+                + "，本次没有写入任何文件。",
+                "请等它结束后再运行，或换一个文件夹。",
+            )
+        os.ftruncate(fd, 0)
+        os.write(fd, f"进程 {os.getpid()}，{dt.datetime.now():%Y-%m-%d %H:%M:%S} 开始".encode())
+        _HELD.add(key)
+        try:
+            yield
+        finally:
+            _HELD.discard(key)
+            os.ftruncate(fd, 0)
+    finally:
+        os.close(fd)  # closing the file releases the lock
+        if made:  # folders made here for a run that wrote nothing (refused) go again
+            with contextlib.suppress(OSError):
+                if os.listdir(folder) == [LOCK]:
+                    (folder / LOCK).unlink()
+                    for p in made:
+                        p.rmdir()
+
+
+def holds_out(f: Callable[P, R]) -> Callable[P, R]:
+    """A function that holds its ``out`` folder (``locked``) while it runs."""
+    signature = inspect.signature(f)
+
+    @functools.wraps(f)
+    def holding(*args: P.args, **kwargs: P.kwargs) -> R:
+        with locked(Path(signature.bind(*args, **kwargs).arguments["out"])):
+            return f(*args, **kwargs)
+
+    return holding
+
+
+def _try_lock(fd: int) -> bool:
+    """An exclusive lock on an open file without waiting: False when another process has
+    it. Where the file system cannot lock (some network shares), the run goes on."""
+    if sys.platform == "win32":
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError:  # ENOLCK, EOPNOTSUPP: no locks here
+        pass
+    return True
 
 
 def sha256(data: bytes) -> str:

@@ -6,6 +6,7 @@ validator can point at the exact cell. No value is interpreted here.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import html
@@ -19,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.errors import Issue, UserError
+from generator.errors import FormgenError, InputError, Issue, UserError
+from generator.ledger import xlsxscan
 from generator.ledger.schema import Schema, build_schema, canon_header
 
 Cell = str | int | float | bool | dt.date | dt.datetime | dt.time | dt.timedelta | None
@@ -99,48 +101,107 @@ def _known(schema: Schema, name: str) -> set[str]:
 
 def _load_xlsx(p: Path, schema: Schema) -> RawLedger:
     """Cell values through calamine (Rust; 1.6 s for 800,000 cells where openpyxl's
-    read-only mode took 17 s). Formulas are data, never evaluated: a cell that holds a
-    formula is read as the formula's text, as the clerk typed it."""
-    from python_calamine import CalamineWorkbook
+    read-only mode took 17 s), each sheet let through only once ``xlsxscan`` has bounded
+    it. Formulas are data, never evaluated: a cell that holds a formula is read as the
+    formula's text, as the clerk typed it."""
+    from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
+    z = xlsxscan.open_zip(p)  # closed on the sheets' thread once they are read
     try:
-        wb = CalamineWorkbook.from_path(str(p))
-    except Exception as exc:  # zip/xml errors from a damaged or mislabelled file
-        raise UserError(
-            f"无法打开工作簿「{p}」：{exc}", "请确认文件是 Excel/WPS 保存的 .xlsx。"
-        ) from None
-    return RawLedger(source=str(p), sheets=_XlsxSheets(p, wb, schema), profile=recorded_profile(p))
+        parts = xlsxscan.sheet_parts(p, z)
+        # What calamine reads whole as it opens the workbook (shared strings, styles …).
+        xlsxscan.verify(p, z, [
+            n for n in z.namelist()
+            if n.endswith((".xml", ".rels")) and not n.startswith(("xl/worksheets/", "xl/media/"))
+        ])  # fmt: skip
+        try:
+            wb = CalamineWorkbook.from_path(str(p))
+        except PasswordError:
+            raise InputError(str(p), "设有打开密码，无法读取。", "请去掉密码后另存再试。") from None
+        except CalamineError as exc:
+            raise InputError(
+                str(p), f"已损坏：{_part_of(exc)}无法读取。", xlsxscan.DAMAGED_HINT
+            ) from None
+    except BaseException:
+        z.close()
+        raise
+    sheets = _XlsxSheets(p, wb, z, parts, schema)
+    return RawLedger(source=str(p), sheets=sheets, issues=sheets.warnings,
+                     profile=recorded_profile(p))  # fmt: skip
+
+
+_PARTS = (("styleSheet", "样式（xl/styles.xml）"), ("sst", "共享字符串（xl/sharedStrings.xml）"),
+          ("sharedStrings", "共享字符串（xl/sharedStrings.xml）"),
+          ("workbook", "工作簿信息（xl/workbook.xml）"), ("rels", "部件关系（.rels）"))  # fmt: skip
+
+
+def _part_of(exc: Exception) -> str:
+    """Which part of the workbook calamine could not read, in Chinese, from its message."""
+    text = str(exc)
+    return next((part for key, part in _PARTS if key in text), "工作簿的结构")
 
 
 class _XlsxSheets(Mapping[str, RawSheet]):
-    """The workbook's known sheets, parsed one after another on a background thread in
-    the validator's order (calamine parses without holding the GIL), each made a RawSheet
-    when first asked for: the validator converts one sheet while the next is parsed
-    (10,000-member ledger: load and validate 3.3 -> ~2.4 s)."""
+    """The workbook's known sheets in the validator's order, each scanned (bounded, its
+    formulas read) and then parsed by calamine, one after another on a background thread
+    (calamine parses without holding the GIL), and made a RawSheet when first asked for:
+    the validator converts one sheet while the next is scanned and parsed (10,000-member
+    ledger: load and validate 3.3 -> ~2.4 s). A sheet that crosses a limit is refused
+    when asked for, before calamine has seen it."""
 
-    def __init__(self, p: Path, wb: Any, schema: Schema) -> None:
+    def __init__(
+        self, p: Path, wb: Any, z: zipfile.ZipFile, parts: dict[str, str], schema: Schema
+    ) -> None:
         self.path = p
         self.schema = schema
         order = {s.name: i for i, s in enumerate(schema.sheets)}
         titles = {canon_header(t): t for t in wb.sheet_names}  # of two alike, the last
         known = sorted((n for n in titles if n in order), key=order.__getitem__)
         self.titles = {n: titles[n] for n in known}
-        parser = ThreadPoolExecutor(1, thread_name_prefix="formgen-xlsx")
+        self.formulas: dict[str, dict[tuple[int, int], str]] = {}
+        self.warnings: list[Issue] = []
+        worker = ThreadPoolExecutor(1, thread_name_prefix="formgen-xlsx")
         self.parsed: dict[str, Future[Any]] = {
-            n: parser.submit(wb.get_sheet_by_name, t) for n, t in self.titles.items()
+            n: worker.submit(self._scan_and_parse, wb, z, n, parts.get(t, ""))
+            for n, t in self.titles.items()
         }
-        parser.submit(wb.close)
-        parser.shutdown(wait=False)  # the queued sheets still parse; the thread then ends
-        self.formulas = _formulas(p)  # meanwhile, on this thread
+        worker.submit(wb.close)
+        worker.submit(z.close)
+        worker.shutdown(wait=False)  # the queued sheets still go through; the thread then ends
         self.done: dict[str, RawSheet] = {}
+
+    def _scan_and_parse(self, wb: Any, z: zipfile.ZipFile, name: str, part: str) -> Any:
+        title = self.titles[name]
+        scan = xlsxscan.scan_sheet(self.path, z, title, part)
+        self.formulas[name] = scan.formulas
+        if scan.exact and scan.rows > xlsxscan.LIMITS.warn_rows:
+            self.warnings.append(Issue(
+                self.path.name, name, None, "", None,
+                f"用到第 {scan.rows} 行（超过 {xlsxscan.LIMITS.warn_rows} 行），"
+                "读取和生成都会较慢；若下方有多余的行，请删除。", "warning",
+            ))  # fmt: skip
+        return wb.get_sheet_by_name(title)
 
     def __getitem__(self, name: str) -> RawSheet:
         if name not in self.done:
             if name not in self.parsed:
                 raise KeyError(name)
-            sheet = self.parsed[name].result()
-            grid: list[list[Cell]] = [list(r) for r in sheet.to_python(skip_empty_area=False)]
-            for (r, c), text in self.formulas.get(self.titles[name], {}).items():
+            from python_calamine import CalamineError
+
+            try:
+                rows = self.parsed[name].result().to_python(skip_empty_area=False)
+            except CalamineError:  # XmlError and the like: a damaged sheet
+                self._cancel()
+                raise InputError(
+                    str(self.path),
+                    f"的工作表「{self.titles[name]}」已损坏，无法读取。",
+                    xlsxscan.DAMAGED_HINT,
+                ) from None
+            except BaseException:  # beyond a limit: the sheets after it are not read
+                self._cancel()
+                raise
+            grid: list[list[Cell]] = [list(r) for r in rows]
+            for (r, c), text in self.formulas[name].items():
                 while len(grid) <= r:
                     grid.append([])
                 row = grid[r]
@@ -152,6 +213,10 @@ class _XlsxSheets(Mapping[str, RawSheet]):
             del self.parsed[name]
         return self.done[name]
 
+    def _cancel(self) -> None:
+        for future in self.parsed.values():
+            future.cancel()
+
     def __contains__(self, name: object) -> bool:
         return name in self.titles
 
@@ -162,51 +227,49 @@ class _XlsxSheets(Mapping[str, RawSheet]):
         return len(self.titles)
 
 
-_F_CELL = re.compile(r'<c r="([A-Z]+)(\d+)"[^>]*?>\s*<f(?:\s[^>]*)?>([^<]*)</f>', re.S)
-
-
-def _formulas(p: Path) -> dict[str, dict[tuple[int, int], str]]:
-    """Sheet title -> {(row, col) 0-based: '=formula text'} for cells holding a formula."""
-    found: dict[str, dict[tuple[int, int], str]] = {}
-    with zipfile.ZipFile(p) as z:
-        names = set(z.namelist())
-        sheets = [n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")]
-        with_f = [n for n in sheets if b"<f" in z.read(n)]
-        if not with_f:
-            return found
-        book = z.read("xl/workbook.xml").decode("utf-8")
-        rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8")
-        targets = {
-            m.group(1): m.group(2)
-            for m in re.finditer(r'<Relationship[^>]*Id="([^"]+)"[^>]*Target="([^"]+)"', rels)
-        }
-        targets |= {
-            m.group(2): m.group(1)
-            for m in re.finditer(r'<Relationship[^>]*Target="([^"]+)"[^>]*Id="([^"]+)"', rels)
-        }
-        for m in re.finditer(r'<sheet [^>]*?name="([^"]+)"[^>]*?r:id="([^"]+)"', book):
-            title, target = html.unescape(m.group(1)), targets.get(m.group(2), "")
-            part = "xl/" + target.lstrip("/").removeprefix("xl/")
-            if part not in with_f:
-                continue
-            cells: dict[tuple[int, int], str] = {}
-            for cm in _F_CELL.finditer(z.read(part).decode("utf-8")):
-                col = 0
-                for ch in cm.group(1):
-                    col = col * 26 + ord(ch) - 64
-                cells[(int(cm.group(2)) - 1, col - 1)] = "=" + html.unescape(cm.group(3))
-            found[title] = cells
-    return found
-
-
-def _decode(data: bytes) -> str:
-    """CSV bytes as Excel/WPS save them: UTF-8 (with or without BOM), else GBK/GB18030."""
-    for enc in ("utf-8-sig", "gb18030"):
+def _decode(data: bytes, name: str) -> str:
+    """CSV bytes as Excel/WPS save them: UTF-8 (with or without BOM), else GBK/GB18030.
+    A BOM before text that is not UTF-8 is an error naming the encodings: guessing again
+    there could turn a damaged UTF-8 file into plausible nonsense."""
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return data[3:].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start + 3].count(b"\n") + 1
+            looks = "GBK（简体中文 Windows 的 ANSI）" if _decodes(data[3:], "gbk") else "别的编码"
+            raise InputError(
+                name,
+                f"开头有 UTF-8 的 BOM 标记，但第{line}行起的内容不是 UTF-8，像是{looks}。",
+                "请在 Excel/WPS 中“另存为 CSV UTF-8（逗号分隔）”；"
+                "或在记事本中另存为 ANSI，去掉开头的标记。",
+            ) from None
+    for enc in ("utf-8", "gb18030"):
         try:
             return data.decode(enc)
         except UnicodeDecodeError:
             continue
     return data.decode("utf-8", errors="replace")
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _read_bytes(p: Path) -> bytes:
+    """A text ledger file's bytes, refused beyond the size a workbook may have."""
+    size = p.stat().st_size
+    if size > xlsxscan.LIMITS.xml_bytes:
+        raise InputError(
+            str(p),
+            f"有 {size // 2**20} MB，超过 formgen 读取台账的上限 "
+            f"{xlsxscan.LIMITS.xml_bytes // 2**20} MB。",
+            "请把台账拆成几个文件。",
+        )
+    return p.read_bytes()
 
 
 def _load_csv_dir(d: Path, schema: Schema, only: Path | None = None) -> RawLedger:
@@ -217,7 +280,7 @@ def _load_csv_dir(d: Path, schema: Schema, only: Path | None = None) -> RawLedge
         name = canon_header(f.stem)
         if name not in schema.by_name:
             continue
-        text = _decode(f.read_bytes())
+        text = _decode(_read_bytes(f), f.name)
         rows = (list(r) for r in csv.reader(io.StringIO(text)))
         sheets[name] = _sheet_from_rows(f.name, name, rows, _known(schema, name))  # type: ignore[arg-type]
     if not ledger.sheets:
@@ -227,15 +290,23 @@ def _load_csv_dir(d: Path, schema: Schema, only: Path | None = None) -> RawLedge
 
 
 def _load_json(p: Path, schema: Schema) -> RawLedger:
+    hint = "JSON 台账应是 UTF-8 编码、以工作表名为键的对象，每个工作表是一组记录。"
     try:
-        data = json.loads(p.read_text(encoding="utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UserError(f"无法读取 JSON 台账「{p}」：{exc}") from None
+        data = json.loads(_read_bytes(p).decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise InputError(str(p), "不是 UTF-8 编码的 JSON 文件。", hint) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            str(p), f"不是有效的 JSON：第{exc.lineno}行第{exc.colno}列处有错。", hint
+        ) from None
+    except RecursionError:
+        raise InputError(str(p), "嵌套层数过多，不是台账。", hint) from None
+    except ValueError:  # a number of more than 4,300 digits
+        raise InputError(str(p), "含有过长的数字，不是台账。", hint) from None
     if not isinstance(data, dict):
         raise UserError(f"JSON 台账「{p}」应是以工作表名为键的对象。")
     sheets: dict[str, RawSheet] = {}
-    recorded = data.get("_profile")
-    ledger = RawLedger(source=str(p), sheets=sheets, profile=str(recorded or ""))
+    ledger = RawLedger(source=str(p), sheets=sheets, profile=str(data.get("_profile") or ""))
     for key, records in data.items():
         name = canon_header(key)
         sheet = schema.by_name.get(name) or schema.by_key.get(key)
@@ -269,9 +340,9 @@ def recorded_profile(path: str | Path) -> str:
     p = Path(path)
     if p.suffix.lower() == ".json":
         try:
-            data = json.loads(p.read_text(encoding="utf-8-sig"))
-        except (OSError, UnicodeDecodeError, ValueError):
-            return ""
+            data = json.loads(_read_bytes(p).decode("utf-8-sig"))
+        except (FormgenError, OSError, ValueError, RecursionError):
+            return ""  # loading will say what is wrong with it
         return str(data.get("_profile", "")) if isinstance(data, dict) else ""
     if p.suffix.lower() not in {".xlsx", ".xlsm"}:
         return ""

@@ -7,6 +7,7 @@ full-width digits, phones with spaces/dashes/+86. Everything else is rejected.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 
@@ -114,18 +115,19 @@ def phone(value: object) -> str:
 def number(value: object) -> float | None:
     """A cell -> a non-negative number ('2', '2.5', '2小时', '２'). Empty -> None."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        if value < 0:
-            raise ValueError("不能为负数")
-        return float(value)
-    s = halfwidth(text(value))
-    if not s:
-        return None
-    s = re.sub(r"\s*(小时|个小时|h|H)$", "", s)
-    try:
-        n = float(s)
-    except ValueError:
-        raise ValueError("应为数字（小时数），如 2 或 1.5") from None
-    if n < 0 or n != n:
+        n = float(value) if abs(value) < 1e300 else math.inf  # 10**400 overflows float()
+    else:
+        s = halfwidth(text(value))
+        if not s:
+            return None
+        s = re.sub(r"\s*(小时|个小时|h|H)$", "", s)
+        try:
+            n = float(s)
+        except ValueError:
+            raise ValueError("应为数字（小时数），如 2 或 1.5") from None
+    if not math.isfinite(n) or n > 1e9:
+        raise ValueError("不是合理的小时数")
+    if n < 0:
         raise ValueError("不能为负数")
     return n
 

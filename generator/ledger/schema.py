@@ -49,6 +49,30 @@ class Column:
     width: int = 14
     example: str = ""
     ref: str = ""
+    max_len: int = 0  # the longest value taken, in characters; 0: MAX_LEN's for the column
+
+    @property
+    def limit(self) -> int:
+        """The longest value this column takes (``max_len``, else its header's or its
+        kind's default in MAX_LEN)."""
+        return self.max_len or MAX_LEN.get(self.header) or MAX_LEN[self.kind]
+
+
+# The longest value a column takes, by header (names, units, places, titles), else by kind
+# (free text 500). A 349,542-character name made a 3,884-page a1 and an XLSX cell beyond
+# Excel's 32,767; a 300-character one covered a whole a5 page.
+_PERSON, _ORG, _PLACE = 30, 60, 40
+MAX_LEN: dict[str, int] = {
+    **dict.fromkeys(("姓名", "党组织书记", "填报人", "社区书记", "党支部书记", "党支部联系人",
+                     "业委会主任", "确认人"), _PERSON),
+    **dict.fromkeys(("单位名称", "所在单位", "党组织名称", "社区党组织名称", "小区党支部名称",
+                     "业委会名称"), _ORG),
+    **dict.fromkeys(("街道", "社区名称", "社区", "小区名称", "小区"), _PLACE),
+    **dict.fromkeys(("楼栋", "单元", "门牌号"), 20),
+    "职务": 40, "个人特长或熟悉领域": 100, "活动类型": 30, "完成时限": 30,
+    TEXT: 500, CODE: 20, DATE: 30, YEAR: 10, PHONE: 30, NUMBER: 20, SIGNED: 20, YESNO: 10,
+    CHOICE: 30,
+}  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -149,10 +149,11 @@ def _rows(
     if any(c.required and c.header not in index for c in sheet.columns):
         return [], []
     plan = [
-        (col, index.get(col.header), _converter(col, profile, _is_strict(sheet, col, strict)))
+        (col, index.get(col.header), _converter(col, profile, _is_strict(sheet, col, strict)),
+         col.limit)
         for col in sheet.columns
-    ]
-    watch = [col for col, pos, _ in plan if pos is not None and _watched(col)]
+    ]  # fmt: skip
+    watch = [col for col, pos, _, _ in plan if pos is not None and _watched(col)]
     result: list[tuple[int, Row]] = []
     dropped: list[Row] = []
     for rownum, cells in raw.rows:
@@ -162,16 +163,20 @@ def _rows(
         row: Row = {"_row": rownum}
         ok = True
         n = len(cells)
-        for col, pos, convert in plan:
+        for col, pos, convert, limit in plan:
             value = cells[pos] if pos is not None and pos < n else None
             try:
-                row[col.key] = convert(value)
+                row[col.key] = v = convert(value)
             except Lenient as exc:
                 row[col.key] = exc.value
                 out.add(raw, rownum, col.header, exc.value, str(exc), "warning")
                 continue
             except ValueError as exc:
                 out.add(raw, rownum, col.header, nz.text(value), str(exc))
+                ok = False
+                continue
+            if type(v) is str and len(v) > limit:
+                out.add(raw, rownum, col.header, v, f"内容过长：{len(v)}个字，本列最多{limit}个字")
                 ok = False
                 continue
             if col.required and row[col.key] in (None, ""):
@@ -277,7 +282,6 @@ def validate(
     closed-set columns ("sheet.column") whose unknown values are errors because a form
     prints them or a rule counts them; the others only warn. None: all are strict."""
     out = _Collector()
-    out.issues.extend(raw.issues)
     ledger = Ledger(source=raw.source)
     empty = RawSheet(file=_basename(raw.source), name="", headers=[])
     schema = schema_for(profile)
@@ -336,7 +340,7 @@ def validate(
     for s in schema.sheets:
         if s.key not in TYPED and s.key not in {"units", "communities", "compounds", "members"}:
             _records(s, rows[s.key], sheets[s.key], ledger, out, by_name, refused, schema)
-    return ledger, out.issues
+    return ledger, [*raw.issues, *out.issues]  # those of reading (found as sheets were read)
 
 
 def _basename(path: str) -> str:

@@ -42,3 +42,11 @@ def is_valid(number: str) -> bool:
     """True when the number's last character is the right check character."""
     body, _, check = number.strip().upper().rpartition("-")
     return bool(body) and len(check) == 1 and _check_char(body) == check
+
+
+_SHAPE = re.compile(r"[A-Z]{1,10}[0-9]{4}-[A-Z0-9]{1,6}-[A-Z0-9]{1,20}-[0-9A-Z]")
+
+
+def looks_like(number: str) -> bool:
+    """True for text shaped like a document number, whatever its check character."""
+    return _SHAPE.fullmatch(number.strip().upper()) is not None

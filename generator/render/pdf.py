@@ -116,7 +116,7 @@ def mount_path(path: Path, mounts: Mounts) -> str:
 class CompiledTypst:
     """A Typst template and the process's compiler for its mounts."""
 
-    def __init__(self, path: Path, mounts: Mounts) -> None:
+    def __init__(self, path: Path, mounts: Mounts, standard: str = "") -> None:
         if not path.is_file():
             raise TemplateError(path.name, "找不到 Typst 模板")
         self.path = path
@@ -126,12 +126,14 @@ class CompiledTypst:
         self.compile_root = _mirror(mounts)  # one compiler for framed and plain templates
         self.input = f'#include "{mount_path(path, mounts)}"'.encode()
         self.compiler = _compiler(self.compile_root)
+        self.standards: list[Any] = [standard] if standard else []  # "a-2b": PDF/A-2b
 
     def _run(self, data: str, stamp: dt.datetime, mode: str = "") -> bytes:
         try:
             out = self.compiler.compile(
                 input=self.input, format="pdf", sys_inputs={"data": data, "mode": mode},
                 timestamp=stamp, root=str(self.compile_root), pdf_tags=False,
+                pdf_standards=self.standards,
             )  # fmt: skip
         except typst.TypstError as exc:
             hints = list(exc.hints)

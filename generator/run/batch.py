@@ -23,7 +23,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from generator.errors import FormgenError
+from generator.errors import FormgenError, os_error
 from generator.forms.registry import build
 from generator.io.write import atomic_write, sha256
 from generator.ledger.model import Ledger
@@ -117,9 +117,10 @@ def _write(doc: Doc, fmt: str, st: RunState, make: Callable[[], bytes]) -> None:
     try:
         data = make()
         atomic_write(st.out / rel, data)
-    except FormgenError as exc:
+    except (FormgenError, OSError) as exc:  # OSError: a full disk, a folder gone
+        error = exc if isinstance(exc, FormgenError) else os_error(exc, "写入")
         doc.outcomes.append(
-            Outcome(job.form.id, fmt, "failed", error=f"{_record(job)}：{exc.render()}")
+            Outcome(job.form.id, fmt, "failed", error=f"{_record(job)}：{error.render()}")
         )
         return
     except Exception as exc:  # an odd value breaking a template: report the record

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from generator import __version__
 from generator.errors import DataError, FormgenError, Issue, TemplateError, UserError
 from generator.forms.registry import Form, blank, build, forms_of, strict_columns
-from generator.io.write import Manifest, atomic_write, remove_stale_temps
+from generator.io.write import Manifest, atomic_write, holds_out, remove_stale_temps
 from generator.ledger.load import load, recorded_profile
 from generator.ledger.model import Ledger
 from generator.ledger.schema import schema_for
@@ -114,6 +114,7 @@ def blocking_rules(
     ]
 
 
+@holds_out
 def export(
     ledger: Ledger,
     out: Path,
@@ -134,6 +135,7 @@ def export(
     Unchanged documents are skipped (unless ``force``); an interrupted run is finished
     by running it again; a failing document is reported and the rest go on."""
     started = time.perf_counter()
+    check_period(ledger, period, opts.date)
     fmts = tuple(formats)
     planned = planned or make_plan(ledger, forms, period, opts, filters)
     blocked = blocking_rules(ledger, opts, forms, period)
@@ -198,11 +200,27 @@ def _office(form: Form, template_dir: Path | None, fmts: tuple[str, ...], report
     return False
 
 
+def check_period(ledger: Ledger, period: Period, today: dt.date) -> None:
+    """A period the ledger holds no record of, and not the year of ``today`` or one next
+    to it, is a slip (1900 for 2026): refused, not exported as an empty packet. The
+    years around ``today`` are always allowed: a new year's forms are printed before its
+    records exist."""
+    years = ledger.years()
+    if period.year in years or abs(period.year - today.year) <= 1:
+        return
+    held = f"（有记录的年度：{'、'.join(map(str, years))}）" if years else ""
+    raise UserError(
+        f"台账中没有 {period.year} 年的任何记录{held}，未生成文件。",
+        "请检查 --period 或 --year；当年及前后一年总可以导出。",
+    )
+
+
 def default_jobs() -> int:
     """All cores this process may use."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+@holds_out
 def print_pdfs(out: Path, planned: Plan, period: Period, duplex: bool = False) -> list[Path]:
     """One combined PDF per form with all its documents in plan order; with ``duplex``
     every document starts on a front side (padded to an even page count)."""
@@ -239,6 +257,7 @@ def print_pdfs(out: Path, planned: Plan, period: Period, duplex: bool = False) -
     return made
 
 
+@holds_out
 def zip_outputs(out: Path, period: Period, extra: list[Path] | None = None) -> Path:
     """All files of the period (and the manifest) in one zip, for sending upward."""
     target = out / f"formgen_{period.label}.zip"

@@ -9,8 +9,6 @@ hold, long names cut to the same length) stop the run with both named.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -18,18 +16,10 @@ from typing import Any
 
 from generator.errors import FormgenError, UserError
 from generator.forms.registry import Form, code_of
+from generator.io.names import safe_name
 from generator.ledger.model import Ledger, Member
 from generator.policy.period import Period
 from generator.types import Filters, Scope
-
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
-MAX_NAME = 60
-
-
-def safe_name(text: str, fallback: str = "未命名") -> str:
-    """Any text -> a file/folder name: no separators or control characters, ≤ 60 chars."""
-    s = _UNSAFE.sub("_", unicodedata.normalize("NFC", text)).strip(" ._")
-    return (s[:MAX_NAME].rstrip(" ._") or fallback) if s not in {".", ".."} else fallback
 
 
 @dataclass(frozen=True)
