@@ -273,6 +273,13 @@ def scope_of(
                 f"--member「{member}」" + ("找不到。" if not found else "有重名。"),
                 "请用编号指定党员干部。",
             )
+        if form.scope.startswith("record:"):  # one document per row: the member's first
+            sheet = form.scope.partition(":")[2]
+            rows = [p.fields["row"] for p in _rows(ledger, Filters(members=(found[0].id,)),
+                                                   sheet, per)]  # fmt: skip
+            if not rows:
+                raise UserError(f"--member「{member}」在{per.cn}没有这张表要用的记录。")
+            return Scope(per, member_id=found[0].id, row=rows[0])
         return Scope(per, member_id=found[0].id)
     if form.scope in ("unit", "unit_community"):
         if unit not in ledger.units:
