@@ -239,7 +239,7 @@ def check(
         sys.exit(1)
 
 
-def _summary(report: Report, out: Path, forms: dict[str, Form]) -> None:
+def _summary(report: Report, out: Path | str, forms: dict[str, Form]) -> None:
     """Per form and format: written, skipped, failed; then totals and elapsed time."""
     keys = sorted({(form, fmt) for form, fmt, _ in report.counts})
     click.echo("表单        格式    生成  跳过  失败")
@@ -253,7 +253,8 @@ def _summary(report: Report, out: Path, forms: dict[str, Form]) -> None:
     }
     click.echo(
         f"共生成 {total['written']} 个文件，跳过未变化的 {total['skipped']} 个，"
-        f"失败 {total['failed']} 个，用时 {report.elapsed:.1f} 秒。清单：{out / 'manifest.json'}"
+        f"失败 {total['failed']} 个，用时 {report.elapsed:.1f} 秒。"
+        f"清单：{str(out).rstrip('/')}/manifest.json"
     )
     for note in report.notes:
         click.echo(f"[注意] {note}")
@@ -275,6 +276,9 @@ class RunFlags:
     archive: Path = Path("archive")
     db: str = ""
     templates: Path | None = None
+    executor: str = "local"
+    scheduler: str | None = None
+    batch_size: int | None = None
 
 
 def run_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -292,9 +296,17 @@ def run_options(f: Callable[..., Any]) -> Callable[..., Any]:
         archive: Path,
         db: str,
         templates: Path | None,
+        executor: str,
+        scheduler: str | None,
+        batch_size: int | None,
         **kwargs: Any,
     ) -> Any:
-        flags = RunFlags(jobs, force, print_, duplex, zip_, archive, db, templates)
+        if scheduler and executor != "dask":
+            raise click.UsageError("--scheduler 只用于 --executor dask。")
+        flags = RunFlags(
+            jobs, force, print_, duplex, zip_, archive, db, templates, executor, scheduler,
+            batch_size,
+        )  # fmt: skip
         return f(*args, flags=flags, **kwargs)
 
     for opt in reversed(
@@ -328,6 +340,24 @@ def run_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 default=None,
                 help="自己修改过的模板所在文件夹（formgen templates copy 复制出的）。",
             ),
+            click.option(
+                "--executor",
+                type=click.Choice(["local", "dask"]),
+                default="local",
+                show_default=True,
+                help="在本机进程中生成，或交给 Dask 集群（不给 --scheduler 时在本机启动）。",
+            ),
+            click.option(
+                "--scheduler",
+                default=None,
+                help="Dask 调度器地址，如 tcp://10.0.0.5:8786（见 README 的多机运行）。",
+            ),
+            click.option(
+                "--batch-size",
+                type=click.IntRange(min=1),
+                default=None,
+                help="每个任务的文件数（默认：本机 16 或 8，Dask 约 200）。",
+            ),
         ]
     ):
         wrapper = opt(wrapper)
@@ -344,9 +374,22 @@ def open_registry(archive: Path, db: str) -> Any:
         raise UserError(f"无法打开登记库「{db or archive / 'registry.sqlite'}」：{exc}") from None
 
 
+class OutParam(click.ParamType):
+    """``--out``: a folder, or an fsspec URL (``s3://bucket/prefix``) kept as text."""
+
+    name = "DIR|URL"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        text = str(value)
+        return text if "://" in text and not text.startswith("file://") else Path(text)
+
+
+OUT = OutParam()
+
+
 def _run_export(
     led: Ledger,
-    out: Path,
+    out: Path | str,
     forms: list[Form],
     fmts: tuple[str, ...],
     per: Period,
@@ -356,6 +399,8 @@ def _run_export(
 ) -> Report:
     """Plan once, export with a progress bar, then the print PDFs and zip asked for;
     print a summary."""
+    if isinstance(out, str) and (flags.print_ or flags.duplex or flags.zip_):
+        raise UserError("--print、--duplex、--zip 只能用于本机的输出文件夹。", f"--out {out}")
     planned = make_plan(led, forms, per, opts, filters)
     total = planned.files(fmts)
     if total == 0:
@@ -380,10 +425,16 @@ def _run_export(
             on_done=tick,
             registry=registry,
             planned=planned,
+            executor=flags.executor,
+            scheduler=flags.scheduler,
+            batch_size=flags.batch_size,
         )
     finally:
         stop()
         registry.close()
+    if isinstance(out, str):
+        _summary(report, out, {f.id: f for f in forms})
+        return report
     if flags.print_ or flags.duplex:
         report.extras += print_pdfs(out, planned, per, duplex=flags.duplex)
     if flags.zip_:
@@ -418,10 +469,10 @@ def _run_export(
 @click.option("--compound", default="", help="只导出此小区。")
 @click.option(
     "--out",
-    type=click.Path(path_type=Path),
+    type=OUT,
     default=Path("output"),
     show_default=True,
-    help="输出文件夹。",
+    help="输出文件夹，或对象存储地址（如 s3://bucket/prefix）。",
 )
 @click.option("--skip-invalid", is_flag=True, help="跳过出错的行（并列出），其余照常生成。")
 @run_options
@@ -437,7 +488,7 @@ def export_cmd(
     unit: str,
     community: str,
     compound: str,
-    out: Path,
+    out: Path | str,
     skip_invalid: bool,
     flags: RunFlags,
     profile: str | None,

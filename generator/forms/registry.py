@@ -71,6 +71,7 @@ class Form:
     prints: tuple[str, ...] = ()  # ledger columns printed as typed ("posts.post")
     texts: dict[str, str] = field(default_factory=dict)  # the seed's wording: notes, rules
     page: dict[str, Any] = field(default_factory=dict)  # margin: {top, …} (mm), table_size
+    depends: str = "scope"  # scope | ledger: what a re-export checks (generator/run/sources.py)
 
     def template(self, ext: str, folder: Path | None = None, variant: str = "") -> Path:
         """Path of this form's template ('docx' or 'typ'); a variant such as 'a3' picks
@@ -135,6 +136,7 @@ def _declaration(folder: Path, profile: Profile, siblings: dict[str, Any]) -> Fo
         prints=tuple(raw.get("prints", ())),
         texts=dict(raw.get("texts", {})),
         page=dict(raw.get("page", {})),
+        depends=str(raw.get("depends", "scope")),
     )
 
 

@@ -84,19 +84,30 @@ class Manifest:
         self.journal_path = root / JOURNAL
         self.meta: dict[str, Any] = {}
         self.entries: dict[str, dict[str, Any]] = {}
+        self.previous_meta: dict[str, Any] = {}
+        self.changed = False  # whether anything was added since it was read
         self._journal: Any = None
         self._flushed = 0.0
-        if self.path.is_file():
+        text = self._read(MANIFEST)
+        if text is not None:
             try:
-                old = json.loads(self.path.read_text(encoding="utf-8"))
-                self.entries = {e["path"]: e for e in old.get("documents", [])}
-            except (ValueError, KeyError, TypeError):
+                old = json.loads(text)
+                self.entries = {e["path"]: e for e in old.pop("documents", [])}
+                self.previous_meta = old
+            except (ValueError, KeyError, TypeError, AttributeError):
                 self.entries = {}
-        if self.journal_path.is_file():
-            for line in self.journal_path.read_text(encoding="utf-8").splitlines():
-                with contextlib.suppress(ValueError, KeyError, TypeError):
-                    entry = json.loads(line)
-                    self.entries[entry["path"]] = entry
+        for line in self._read_journal().splitlines():
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                entry = json.loads(line)
+                self.entries[entry["path"]] = entry
+                self.changed = True
+
+    def _read(self, name: str) -> str | None:
+        path = self.root / name
+        return path.read_text(encoding="utf-8") if path.is_file() else None
+
+    def _read_journal(self) -> str:
+        return self._read(JOURNAL) or ""
 
     def unchanged(self, rel: str, input_hash: str) -> bool:
         """True when rel was made from the same inputs and is still on disk as recorded."""
@@ -112,26 +123,43 @@ class Manifest:
         """Record a finished document (journalled, flushed every JOURNAL_FLUSH seconds;
         saved with ``save``)."""
         self.entries[entry["path"]] = entry
+        self.changed = True
+        self._journal_line(json.dumps(entry, ensure_ascii=False) + "\n")
+
+    def _journal_line(self, line: str) -> None:
         if self._journal is None:
             self.root.mkdir(parents=True, exist_ok=True)
             self._journal = open(self.journal_path, "a", encoding="utf-8")  # noqa: SIM115
             if self._journal.tell():  # a killed run may have left half a line
                 self._journal.write("\n")
-        self._journal.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        self._journal.write(line)
         now = time.monotonic()
         if now - self._flushed >= JOURNAL_FLUSH:
             self._journal.flush()
             self._flushed = now
 
     def save(self) -> None:
-        """Write manifest.json (durably) and drop the journal it now contains."""
-        # One document a line: readable, and written by json's C encoder (indent= would
-        # take its pure-Python path: 5 s for the 48,000 files of a 10,000-member packet).
+        """Write manifest.json (durably) and drop the journal it now contains; nothing is
+        rewritten when no document was added and the run's description is the same."""
+        if self.changed or self.meta != self.previous_meta:
+            self._write(MANIFEST, self.text().encode("utf-8"))
+            self.previous_meta = dict(self.meta)
+            self.changed = False
+        self._drop_journal()
+
+    def text(self) -> str:
+        """The manifest as written: one document a line — readable, and made by json's C
+        encoder (indent= would take its pure-Python path: 5 s for the 48,000 files of a
+        10,000-member packet)."""
         head = json.dumps(self.meta, ensure_ascii=False)[1:-1]
         lines = ",\n".join(json.dumps(self.entries[k], ensure_ascii=False)
                             for k in sorted(self.entries))  # fmt: skip
-        text = "{" + head + (", " if head else "") + '"documents": [\n' + lines + "\n]}\n"
-        atomic_write(self.path, text.encode("utf-8"), durable=True)
+        return "{" + head + (", " if head else "") + '"documents": [\n' + lines + "\n]}\n"
+
+    def _write(self, name: str, data: bytes) -> None:
+        atomic_write(self.root / name, data, durable=True)
+
+    def _drop_journal(self) -> None:
         if self._journal is not None:
             self._journal.close()
             self._journal = None

@@ -15,12 +15,13 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from generator import __version__
 from generator.errors import DataError, Issue, TemplateError, UserError
-from generator.forms.registry import Form, blank, build, forms_of, strict_columns
-from generator.io.write import Manifest, atomic_write, remove_stale_temps
+from generator.forms.registry import TEMPLATES, Form, blank, build, forms_of, strict_columns
+from generator.io.store import manifest_of, open_store
+from generator.io.write import atomic_write
 from generator.ledger.load import load, recorded_profile
 from generator.ledger.model import Ledger
 from generator.ledger.schema import schema_for
@@ -29,13 +30,14 @@ from generator.policy.period import Period
 from generator.policy.profile import DEFAULT_PROFILE, Profile, load_profile
 from generator.policy.rules import Result, evaluate
 from generator.render.renderers import Renderers
-from generator.run.batch import Outcome, Preparer, RunState, run
+from generator.run.batch import Outcome, Preparer, RunState
 from generator.run.layouts import layout_of
 from generator.run.plan import Plan, plan
 from generator.types import Filters, Options, Scope
 
 if TYPE_CHECKING:
     from generator.io.registry import Registry
+    from generator.run.executors import Executor
 
 FORMATS = ("docx", "pdf", "xlsx")
 
@@ -115,7 +117,7 @@ def blocking_rules(
 
 def export(
     ledger: Ledger,
-    out: Path,
+    out: Path | str,
     forms: list[Form],
     formats: Iterable[str],
     period: Period,
@@ -127,11 +129,23 @@ def export(
     on_done: Callable[[Outcome], None] | None = None,
     registry: Registry | None = None,
     planned: Plan | None = None,
+    *,
+    executor: str | Executor = "local",
+    scheduler: str | None = None,
+    batch_size: int | None = None,
+    storage_options: dict[str, Any] | None = None,
 ) -> Report:
-    """Render every planned document in every requested format into ``out``.
+    """Render every planned document in every requested format into ``out`` (a folder,
+    or an fsspec URL such as ``s3://bucket/prefix`` with its ``storage_options``).
 
-    Unchanged documents are skipped (unless ``force``); an interrupted run is finished
-    by running it again; a failing document is reported and the rest go on."""
+    Batches run on ``executor``: "local" (``jobs`` processes), "dask" (the workers of
+    ``scheduler``, or a LocalCluster of ``jobs`` processes), or an Executor. Unchanged
+    documents are skipped (unless ``force``); an interrupted run is finished by running
+    it again; a failing document is reported and the rest go on."""
+    from generator.run.drive import run
+    from generator.run.executors import batch_size_of, make_executor
+    from generator.run.sources import Sources
+
     started = time.perf_counter()
     fmts = tuple(formats)
     planned = planned or make_plan(ledger, forms, period, opts, filters)
@@ -142,18 +156,29 @@ def export(
             + "\n".join(f"{r.name}：{r.rule}（实际{r.actual}，要求{r.required}）" for r in blocked),
             "请先按规则核对台账；formgen check --report 可列出全部规则的检查结果。",
         )
-    remove_stale_temps(out)
-    manifest = Manifest(out)
+    store = open_store(out, storage_options)
+    store.cleanup()
+    manifest = manifest_of(store)
     manifest.meta = {
         "generator": f"formgen {__version__}",
         "profile": opts.profile.id,
         "ledger": Path(ledger.source).name,
         "date": opts.date.isoformat(),
     }
-    previous = {p: (e.get("input", ""), e.get("size", -1)) for p, e in manifest.entries.items()}
     layouts = {f.id: layout_of(f, template_dir) for f in forms}
-    prepare = Preparer(ledger, opts, out, fmts, previous, force, layouts)
-    state = RunState(out, stamp_of(opts.date), layouts)
+    listing: dict[str, int] | None = None
+
+    def size(rel: str) -> int:
+        nonlocal listing
+        if listing is None:  # one walk of the output (or one listing of the bucket)
+            listing = store.sizes()
+        return listing.get(rel, -1)
+
+    prepare = Preparer(ledger, opts, fmts, manifest.entries, force, layouts, size,
+                       Sources(ledger, opts))  # fmt: skip
+    if isinstance(executor, str):
+        executor = make_executor(executor, jobs, scheduler)
+    executor.begin(RunState(store, stamp_of(opts.date), layouts, str(TEMPLATES), executor.run_id))
     report = Report()
 
     def record(outcome: Outcome) -> None:
@@ -168,7 +193,7 @@ def export(
             on_done(outcome)
 
     try:
-        run(map(prepare, planned.jobs), state, jobs, record)
+        run(planned.jobs, prepare, executor, batch_size_of(executor, batch_size), record)
     finally:
         manifest.save()
         if registry is not None:
