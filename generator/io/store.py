@@ -10,6 +10,7 @@ Every write is atomic: a local file goes through a temporary name and a rename
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -43,7 +44,7 @@ class Store:
         return self.root
 
     def _fs(self) -> Any:
-        return _filesystem(self.root, tuple(sorted(self.options.items())))
+        return _filesystem(self.root, self.options)
 
     def _url(self, rel: str) -> str:
         return f"{self.root.rstrip('/')}/{rel}"
@@ -128,17 +129,17 @@ def _walk(folder: Path, prefix: str) -> Iterator[tuple[str, int]]:
                 yield rel, entry.stat().st_size
 
 
-_FILESYSTEMS: dict[tuple[str, tuple[tuple[str, Any], ...]], tuple[Any, str]] = {}
+_FILESYSTEMS: dict[str, tuple[Any, str]] = {}
 
 
-def _filesystem(root: str, options: tuple[tuple[str, Any], ...]) -> tuple[Any, str]:
-    """One fsspec file system per address and options in each process."""
-    key = (root.split("://", 1)[0], options)
+def _filesystem(root: str, options: dict[str, Any]) -> tuple[Any, str]:
+    """One fsspec file system per protocol and options in each process."""
+    protocol = root.split("://", 1)[0]
+    key = protocol + " " + json.dumps(options, sort_keys=True, default=str)
     if key not in _FILESYSTEMS:
         import fsspec
 
-        protocol = key[0]
-        _FILESYSTEMS[key] = (fsspec.filesystem(protocol, **dict(options)), protocol)
+        _FILESYSTEMS[key] = (fsspec.filesystem(protocol, **options), protocol)
     return _FILESYSTEMS[key]
 
 
