@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -26,24 +26,25 @@ from generator.ledger.model import Ledger
 from generator.policy.due import deadlines, due_on
 from generator.policy.period import Period
 from generator.policy.profile import DEFAULT_PROFILE, load_profile
-from generator.run.pipeline import (
-    Report,
-    check_templates,
-    default_jobs,
-    export,
-    make_plan,
-    parse_formats,
-    print_pdfs,
-    read_ledger,
-    render_blank,
-    render_one,
-    resolve_profile,
-    zip_outputs,
-)
 from generator.run.plan import safe_name, scope_of
 from generator.types import Filters, NoticeOptions, Options
 
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    from generator.run.pipeline import Report
+
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def pipeline() -> ModuleType:
+    """The run's functions, imported when a command runs (``formgen --help`` needs none
+    of what they import)."""
+    from generator.run import pipeline as module
+
+    return module
+
+
 SAMPLE = ROOT / "data" / "ledger.xlsx"
 
 
@@ -102,7 +103,7 @@ def _options(
     ledger: Path | None, profile: str | None, date_: str | None, notice: NoticeOptions | None = None
 ) -> Options:
     return Options(
-        profile=resolve_profile(ledger, profile),
+        profile=pipeline().resolve_profile(ledger, profile),
         date=_day("--date", date_) or dt.date.today(),
         notice=notice or NoticeOptions(),
     )
@@ -215,7 +216,7 @@ def check(
     from generator.render.report import rules_workbook
 
     opts = _options(ledger, profile, date_)
-    led, issues = read_ledger(ledger, opts.profile, skip_invalid=True)
+    led, issues = pipeline().read_ledger(ledger, opts.profile, skip_invalid=True)
     errors = [i for i in issues if i.severity == "error"]
     warnings = [i for i in issues if i.severity != "error"]
     for issue in [*errors, *warnings]:
@@ -401,7 +402,7 @@ def _run_export(
     print a summary."""
     if isinstance(out, str) and (flags.print_ or flags.duplex or flags.zip_):
         raise UserError("--print、--duplex、--zip 只能用于本机的输出文件夹。", f"--out {out}")
-    planned = make_plan(led, forms, per, opts, filters)
+    planned = pipeline().make_plan(led, forms, per, opts, filters)
     total = planned.files(fmts)
     if total == 0:
         raise UserError(
@@ -411,7 +412,7 @@ def _run_export(
     tick, stop = progress(total)
     registry = open_registry(flags.archive, flags.db)
     try:
-        report = export(
+        report = pipeline().export(
             led,
             out,
             forms,
@@ -419,7 +420,7 @@ def _run_export(
             per,
             opts,
             filters,
-            jobs=flags.jobs or default_jobs(),
+            jobs=flags.jobs or pipeline().default_jobs(),
             force=flags.force,
             template_dir=flags.templates,
             on_done=tick,
@@ -436,9 +437,9 @@ def _run_export(
         _summary(report, out, {f.id: f for f in forms})
         return report
     if flags.print_ or flags.duplex:
-        report.extras += print_pdfs(out, planned, per, duplex=flags.duplex)
+        report.extras += pipeline().print_pdfs(out, planned, per, duplex=flags.duplex)
     if flags.zip_:
-        report.extras.append(zip_outputs(out, per, report.extras))
+        report.extras.append(pipeline().zip_outputs(out, per, report.extras))
     _summary(report, out, {f.id: f for f in forms})
     return report
 
@@ -500,8 +501,8 @@ def export_cmd(
     再次运行时跳过未变化的文件、补齐中断时未完成的文件；某份文件失败时其余照常生成，
     退出码为 1。"""
     opts = _options(ledger, profile, date_, _notice(**notice))
-    fmts = parse_formats(formats)
-    led, issues = read_ledger(ledger, opts.profile, skip_invalid=skip_invalid)
+    fmts = pipeline().parse_formats(formats)
+    led, issues = pipeline().read_ledger(ledger, opts.profile, skip_invalid=skip_invalid)
     for issue in issues:
         if issue.severity == "error":
             click.echo(issue.render() + "（已跳过此行）", err=True)
@@ -557,7 +558,7 @@ def due(today: str | None, days: int, profile: str) -> None:
 @click.option("--profile", default=None, help=PROFILE_HELP)
 def forms(profile: str | None) -> None:
     """列出政策配置提供的表单：id、名称、每份范围、格式。"""
-    prof = resolve_profile(None, profile)
+    prof = pipeline().resolve_profile(None, profile)
     scopes = {
         "building": "每楼栋",
         "compound": "每小区",
@@ -618,12 +619,19 @@ def notice(
     if form.kind != "notice":
         known = [f.id for f in forms_of(opts.profile).values() if f.kind == "notice"]
         raise UserError(f"「{notice_id}」不是公示。", f"可用：{'、'.join(known)}")
-    led, _ = read_ledger(ledger, opts.profile)
+    led, _ = pipeline().read_ledger(ledger, opts.profile)
     if unit and unit not in led.units:
         raise UserError(f"台账中没有单位「{unit}」。", "可用：" + "、".join(led.units))
     filters = Filters(unit=unit, community=community, compound=compound, building=building)
     report = _run_export(
-        led, out, [form], parse_formats(formats), _period(led, period, year), opts, filters, flags
+        led,
+        out,
+        [form],
+        pipeline().parse_formats(formats),
+        _period(led, period, year),
+        opts,
+        filters,
+        flags,
     )
     if report.failures:
         sys.exit(1)
@@ -673,11 +681,11 @@ def render(
 ) -> None:
     """生成一份文件（例如某人的 a5 评价表）。"""
     opts = _options(ledger, profile, date_)
-    led, _ = read_ledger(ledger, opts.profile)
+    led, _ = pipeline().read_ledger(ledger, opts.profile)
     form = select(opts.profile, form_id)[0]
     per = _period(led, period, year)
     scope = scope_of(led, form, per, member, unit, community, compound, building)
-    data = render_one(led, form, scope, fmt, opts, templates)
+    data = pipeline().render_one(led, form, scope, fmt, opts, templates)
     if out is None:
         who = scope.member_id and f"{scope.member_id}_{led.members[scope.member_id].name}"
         name = who or scope.unit or f"{scope.community}{scope.compound}{scope.building}"
@@ -709,9 +717,9 @@ def blank(form_id: str, formats: str | None, out: Path, profile: str) -> None:
     """生成完全空白的表格，供手工填写。"""
     opts = Options(profile=load_profile(profile))
     form = select(opts.profile, form_id)[0]
-    for fmt in parse_formats(formats) if formats else form.formats:
+    for fmt in pipeline().parse_formats(formats) if formats else form.formats:
         path = out / _blank_name(form, fmt)
-        atomic_write(path, render_blank(form, fmt, opts))
+        atomic_write(path, pipeline().render_blank(form, fmt, opts))
         click.echo(str(path))
 
 
@@ -738,7 +746,7 @@ def demo(out: Path, ledger: Path, profile: str | None, date_: str | None) -> Non
 
         write_xlsx(generate(), ledger)
     opts = _options(ledger, profile, date_)
-    led, _ = read_ledger(ledger, opts.profile)
+    led, _ = pipeline().read_ledger(ledger, opts.profile)
     per = _period(led, None, None)
     forms = select(opts.profile, "all")
     report = _run_export(
@@ -746,7 +754,9 @@ def demo(out: Path, ledger: Path, profile: str | None, date_: str | None) -> Non
     )
     for form in forms:
         for fmt in form.formats:
-            atomic_write(out / "blank" / _blank_name(form, fmt), render_blank(form, fmt, opts))
+            atomic_write(
+                out / "blank" / _blank_name(form, fmt), pipeline().render_blank(form, fmt, opts)
+            )
     click.echo(f"空白表格：{out / 'blank'}")
     if report.failures:
         sys.exit(1)
@@ -768,7 +778,7 @@ def templates() -> None:
 @click.option("--profile", default=DEFAULT_PROFILE, show_default=True, help=PROFILE_HELP)
 def templates_check(folder: Path | None, profile: str) -> None:
     """用空白数据填充每个模板，检查标签拼写和语法；有问题时退出码为 1。"""
-    problems = check_templates(Options(profile=load_profile(profile)), folder)
+    problems = pipeline().check_templates(Options(profile=load_profile(profile)), folder)
     for p in problems:
         click.echo(p)
     if problems:
