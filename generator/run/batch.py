@@ -73,17 +73,22 @@ class Work:
     record: str
     ctx: Context
     todo: dict[str, str]
+    check: dict[str, str] = field(default_factory=dict)  # format -> SHA-256 of the file there
+    pdf_id: str = ""  # the PDF's input hash: its file identifier
 
 
 class Made(NamedTuple):
     """What a worker returns of one file: the document's place in its batch, the
-    format, and its size and SHA-256 — or the error that stopped it."""
+    format, and its size and SHA-256 — or the error that stopped it. ``kept``: a file
+    made only because its neighbours were laid out again came out with the bytes that
+    are there already, and was not written."""
 
     doc: int
     fmt: str
     size: int = 0
     sha256: str = ""
     error: str = ""
+    kept: bool = False
 
 
 Payload = list[list[Work]]  # a batch: its chunks, each laid out together
@@ -101,10 +106,14 @@ class Doc:
     outcomes: list[Outcome] = field(default_factory=list)
     source: str = ""  # hash of the ledger records its scope covers (see sources.py)
     doc_no: str = ""
+    inputs: dict[str, str] = field(default_factory=dict)  # format -> input hash, all built
+    templates: dict[str, str] = field(default_factory=dict)  # format -> template fingerprint
+    check: dict[str, str] = field(default_factory=dict)  # format -> SHA-256 of the file there
 
     def work(self) -> Work:
         job = self.job
-        return Work(job.stem, job.form.id, job.form.kind, record_of(job), self.ctx, self.todo)
+        return Work(job.stem, job.form.id, job.form.kind, record_of(job), self.ctx, self.todo,
+                    self.check, self.inputs.get("pdf", ""))  # fmt: skip
 
 
 def record_of(job: Job) -> str:
@@ -154,13 +163,27 @@ class Preparer:
         return True
 
     def _fingerprint(self, job: Job, fmt: str, ctx: Context | None = None) -> str:
-        return self.fingerprints.fingerprint(self.layouts[job.form.id], fmt, ctx or {})
+        """The fingerprint of the templates a document is made with; without its context,
+        of the paper it most likely has (a wrong guess only costs building the context)."""
+        if ctx is None:
+            paper = self.opts.notice.paper if job.form.kind == "notice" else job.form.paper
+            ctx = {"paper": paper}
+        return self.fingerprints.fingerprint(self.layouts[job.form.id], fmt, ctx)
 
     def __call__(self, jobs: list[Job]) -> list[Doc]:
         sources = [self.sources(j) if self.sources else "" for j in jobs]
         if all(self._unchanged(j, s) for j, s in zip(jobs, sources, strict=True)):
             return [self._skipped(j, s) for j, s in zip(jobs, sources, strict=True)]
-        return [self._built(j, s) for j, s in zip(jobs, sources, strict=True)]
+        docs = [self._built(j, s) for j, s in zip(jobs, sources, strict=True)]
+        if len(docs) > 1 and any("pdf" in d.todo for d in docs):
+            # PDFs laid out together share glyph numbers: a neighbour whose own text is
+            # unchanged is made again and written only if its bytes come out different.
+            for doc in docs:
+                prev = self.previous.get(f"{doc.job.stem}.pdf")
+                if "pdf" in doc.inputs and "pdf" not in doc.todo and prev:
+                    doc.check["pdf"] = str(prev.get("sha256", ""))
+                    doc.outcomes = [o for o in doc.outcomes if o.fmt != "pdf"]
+        return docs
 
     def _skipped(self, job: Job, source: str) -> Doc:
         doc = Doc(job, {}, {}, source=source)
@@ -178,6 +201,7 @@ class Preparer:
                 rel = f"{job.stem}.{fmt}"
                 fp = self._fingerprint(job, fmt, doc.ctx)
                 input_hash = sha256((blob + fp).encode())
+                doc.inputs[fmt], doc.templates[fmt] = input_hash, fp
                 prev = self.previous.get(rel)
                 if (not self.force and prev and prev.get("input") == input_hash
                         and self.sizes(rel) == prev.get("size")):  # fmt: skip
@@ -202,9 +226,9 @@ class Preparer:
             "format": made.fmt,
             "sha256": made.sha256,
             "size": made.size,
-            "input": doc.todo[made.fmt],
+            "input": doc.inputs[made.fmt],
             "source": doc.source,
-            "template": self._fingerprint(job, made.fmt),
+            "template": doc.templates[made.fmt],
             **job.keys,
         }
         if doc.doc_no:
@@ -256,6 +280,12 @@ def do_chunk(chunk: list[Work], st: RunState, renderers: Renderers, base: int = 
                 made.append(_write(base + i, work, fmt, st, pdfs[i]))
             else:
                 made.append(_write(base + i, work, fmt, st, (layout, renderers)))
+        if "pdf" in work.check and i in pdfs:
+            data = pdfs[i]
+            if sha256(data) == work.check["pdf"]:
+                made.append(Made(base + i, "pdf", len(data), work.check["pdf"], kept=True))
+            else:
+                made.append(_write(base + i, work, "pdf", st, data))
     return made
 
 
@@ -284,11 +314,11 @@ def pdf_batch(chunk: list[Work], st: RunState, renderers: Renderers) -> dict[int
     clerk's edited DOCX would branch here: one LibreOffice call for the chunk.)"""
     from generator.render.pdf import age_cache
 
-    if len(chunk) < 2 or not any("pdf" in w.todo for w in chunk):
+    if len(chunk) < 2 or not any("pdf" in w.todo or "pdf" in w.check for w in chunk):
         return {}
     layout = st.layouts[chunk[0].form]
     try:
-        ids = [w.todo.get("pdf", "") for w in chunk]
+        ids = [w.pdf_id for w in chunk]
         pdfs = renderers.render_many(layout, [w.ctx for w in chunk], st.stamp, ids)
     except Exception:  # isolate the bad record by rendering one by one
         return {}

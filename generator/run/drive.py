@@ -29,7 +29,7 @@ def run(
         docs = in_flight.pop(key)
         if isinstance(made, BaseException):
             for doc in docs:
-                for fmt in doc.todo:
+                for fmt in {**doc.todo, **doc.check}:
                     error = f"{record_of(doc.job)}：{made!r}"
                     doc.outcomes.append(Outcome(doc.job.form.id, fmt, "failed", error=error))
         else:
@@ -37,6 +37,11 @@ def run(
                 doc = docs[m.doc]
                 if m.error:
                     doc.outcomes.append(Outcome(doc.job.form.id, m.fmt, "failed", error=m.error))
+                elif m.kept:
+                    prev = prepare.previous.get(f"{doc.job.stem}.{m.fmt}", {})
+                    entry = prepare.entry(doc, m)
+                    changed = entry if entry != prev else None
+                    doc.outcomes.append(Outcome(doc.job.form.id, m.fmt, "skipped", changed))
                 else:
                     entry = prepare.entry(doc, m)
                     doc.outcomes.append(Outcome(doc.job.form.id, m.fmt, "written", entry))
@@ -48,9 +53,9 @@ def run(
     count = 0
     try:
         for batch in batches(prepared, batch_size):
-            work = [chunk for chunk in batch if any(d.todo for d in chunk)]
+            work = [chunk for chunk in batch if any(d.todo or d.check for d in chunk)]
             for chunk in batch:
-                if not any(d.todo for d in chunk):  # all skipped or failed: settled here
+                if not any(d.todo or d.check for d in chunk):  # all skipped or failed: settled here
                     for outcome in (o for d in chunk for o in d.outcomes):
                         on_outcome(outcome)
             if not work:

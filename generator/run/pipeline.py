@@ -55,9 +55,18 @@ def read_ledger(
     path: str | Path, profile: Profile, skip_invalid: bool = False
 ) -> tuple[Ledger, list[Issue]]:
     """Load and validate against the profile; raise DataError listing every error unless
-    skip_invalid. Unknown values of closed sets that no form prints only warn."""
-    raw = load(path, schema_for(profile))
-    ledger, issues = validate(raw, profile, strict=strict_columns(profile))
+    skip_invalid. Unknown values of closed sets that no form prints only warn. An
+    unchanged ledger is read back from the cache (generator/ledger/cache.py)."""
+    from generator.ledger.cache import cached
+    from generator.run.sources import code_hash
+
+    def make() -> tuple[Ledger, list[Issue]]:
+        raw = load(path, schema_for(profile))
+        return validate(raw, profile, strict=strict_columns(profile))
+
+    salt = f"{__version__} {profile.id}".encode() + code_hash(profile.folder)
+    ledger, issues = cached(Path(path), salt, make)
+    ledger.source = str(path)
     errors = [i for i in issues if i.severity == "error"]
     if errors and not skip_invalid:
         raise DataError(issues=errors)

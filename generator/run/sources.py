@@ -16,6 +16,7 @@ hashed, and is rewritten only when that hash changed too.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import pickle
@@ -40,6 +41,19 @@ def _digest(*parts: Any) -> bytes:
     pickler.fast = True
     pickler.dump(parts)
     return hashlib.blake2b(buf.getbuffer(), digest_size=16).digest()
+
+
+@functools.cache
+def code_hash(profile: Path) -> bytes:
+    """formgen's code and a profile's files (its YAML and forms, and the common core's
+    YAML beside it): what turns a ledger into contexts besides the ledger itself."""
+    h = hashlib.blake2b(digest_size=16)
+    for folder, pattern in ((GENERATOR, "**/*.py"), (profile, "**/*"), (profile.parent, "*.yaml")):
+        for path in sorted(folder.glob(pattern)):
+            if path.suffix in {".py", ".yaml"} and path.is_file():
+                h.update(str(path.relative_to(folder)).encode())
+                h.update(path.read_bytes())
+    return h.digest()
 
 
 class Sources:
@@ -84,15 +98,7 @@ class Sources:
     @cached_property
     def _run(self) -> bytes:
         """The options, the profile's files and formgen's code: what shapes every context."""
-        h = hashlib.blake2b(digest_size=16)
-        h.update(pickle.dumps((self.opts.date, self.opts.notice), protocol=5))
-        folders = [GENERATOR, self.opts.profile.folder, self.opts.profile.folder.parent]
-        for folder in folders:
-            for path in sorted(folder.glob("*.yaml")) + sorted(folder.rglob("*.py")):
-                if folder != self.opts.profile.folder.parent or path.parent == folder:
-                    h.update(str(path.relative_to(folder)).encode())
-                    h.update(path.read_bytes())
-        return h.digest()
+        return _digest(self.opts.date, self.opts.notice, code_hash(self.opts.profile.folder))
 
     @cached_property
     def _whole(self) -> bytes:
