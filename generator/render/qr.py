@@ -16,6 +16,7 @@ import zlib
 import zxingcpp
 
 QUIET = 4  # modules of white around the symbol (ISO/IEC 18004 asks for 4)
+
 _TO_BITS = bytes(48 if b == 0 else 49 for b in range(256))  # dark -> "0", light -> "1"
 
 
