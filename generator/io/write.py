@@ -14,6 +14,7 @@ import itertools
 import json
 import os
 import time
+from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,46 @@ def remove_stale_temps(root: Path) -> int:
     return n
 
 
+class Entries(MutableMapping[str, dict[str, Any]]):
+    """Manifest entries by path. Those a run adds are kept as their JSON line (UTF-8
+    bytes, as the journal and the manifest write them): a third of the memory of a dict
+    (48,000 entries of a city's packet: ~25 instead of ~75 MB)."""
+
+    def __init__(self, entries: dict[str, dict[str, Any]] | None = None) -> None:
+        self._items: dict[str, dict[str, Any] | bytes] = dict(entries or {})
+
+    def __getitem__(self, key: str) -> dict[str, Any]:
+        item = self._items[key]
+        if isinstance(item, bytes):
+            decoded: dict[str, Any] = json.loads(item)
+            return decoded
+        return item
+
+    def __setitem__(self, key: str, entry: dict[str, Any]) -> None:
+        self._items[key] = entry
+
+    def put(self, key: str, line: bytes) -> None:
+        """An entry by its JSON text."""
+        self._items[key] = line
+
+    def line(self, key: str) -> bytes:
+        item = self._items[key]
+        return item if isinstance(item, bytes) else _dumps(item)
+
+    def __delitem__(self, key: str) -> None:
+        del self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def _dumps(entry: dict[str, Any]) -> bytes:
+    return json.dumps(entry, ensure_ascii=False).encode("utf-8")
+
+
 class Manifest:
     """The ``manifest.json`` at the root of an output directory: one entry per file.
 
@@ -83,7 +124,7 @@ class Manifest:
         self.path = root / MANIFEST
         self.journal_path = root / JOURNAL
         self.meta: dict[str, Any] = {}
-        self.entries: dict[str, dict[str, Any]] = {}
+        self.entries = Entries()
         self.previous_meta: dict[str, Any] = {}
         self.changed = False  # whether anything was added since it was read
         self._journal: Any = None
@@ -92,14 +133,14 @@ class Manifest:
         if text is not None:
             try:
                 old = json.loads(text)
-                self.entries = {e["path"]: e for e in old.pop("documents", [])}
+                self.entries = Entries({e["path"]: e for e in old.pop("documents", [])})
                 self.previous_meta = old
             except (ValueError, KeyError, TypeError, AttributeError):
-                self.entries = {}
+                self.entries = Entries()
         for line in self._read_journal().splitlines():
             with contextlib.suppress(ValueError, KeyError, TypeError):
                 entry = json.loads(line)
-                self.entries[entry["path"]] = entry
+                self.entries.put(entry["path"], line.encode("utf-8"))
                 self.changed = True
 
     def _read(self, name: str) -> str | None:
@@ -122,9 +163,10 @@ class Manifest:
     def add(self, entry: dict[str, Any]) -> None:
         """Record a finished document (journalled, flushed every JOURNAL_FLUSH seconds;
         saved with ``save``)."""
-        self.entries[entry["path"]] = entry
+        line = _dumps(entry)
+        self.entries.put(entry["path"], line)
         self.changed = True
-        self._journal_line(json.dumps(entry, ensure_ascii=False) + "\n")
+        self._journal_line(line.decode("utf-8") + "\n")
 
     def _journal_line(self, line: str) -> None:
         if self._journal is None:
@@ -152,8 +194,7 @@ class Manifest:
         encoder (indent= would take its pure-Python path: 5 s for the 48,000 files of a
         10,000-member packet)."""
         head = json.dumps(self.meta, ensure_ascii=False)[1:-1]
-        lines = ",\n".join(json.dumps(self.entries[k], ensure_ascii=False)
-                            for k in sorted(self.entries))  # fmt: skip
+        lines = b",\n".join(self.entries.line(k) for k in sorted(self.entries)).decode("utf-8")
         return "{" + head + (", " if head else "") + '"documents": [\n' + lines + "\n]}\n"
 
     def _write(self, name: str, data: bytes) -> None:

@@ -17,9 +17,10 @@ import os
 import pickle
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from generator.io.write import atomic_write
+from generator.ledger.compact import release_memory
 
 T = TypeVar("T")
 KEEP = 4  # ledgers kept
@@ -47,24 +48,29 @@ def content_hash(path: Path) -> str | None:
 
 def cached(path: Path, salt: bytes, make: Callable[[], T]) -> T:
     """``make()``'s result for this ledger content and ``salt`` (profile and code), made
-    once and then read back."""
+    once and then read back — the first time too, so that the run keeps the compact copy
+    and what loading left behind is freed."""
     digest = content_hash(path)
     if digest is None or os.environ.get("FORMGEN_CACHE") == "off":
         return make()
     where = folder() / f"{hashlib.sha256(digest.encode() + salt).hexdigest()[:32]}.pickle"
     with contextlib.suppress(Exception):  # unreadable, or from another Python: made again
-        with open(where, "rb") as fh:
-            gc.disable()  # a ledger is ~10^6 objects: collecting while they arrive doubles it
-            try:
-                value: T = pickle.load(fh)
-            finally:
-                gc.enable()
+        value: T = _loads(where.read_bytes())
         os.utime(where)
         return value
-    value = make()
+    data = pickle.dumps(make(), protocol=pickle.HIGHEST_PROTOCOL)
     with contextlib.suppress(OSError):
-        atomic_write(where, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        atomic_write(where, data)
         old = sorted(where.parent.glob("*.pickle"), key=lambda p: p.stat().st_mtime)
         for stale in old[:-KEEP]:
             stale.unlink()
-    return value
+    release_memory()  # what loading left behind, before the copy the run keeps is read
+    return _loads(data)
+
+
+def _loads(data: bytes) -> Any:
+    gc.disable()  # a ledger is ~10^6 objects: collecting while they arrive doubles it
+    try:
+        return pickle.loads(data)
+    finally:
+        gc.enable()

@@ -61,8 +61,10 @@ def read_ledger(
     from generator.run.sources import code_hash
 
     def make() -> tuple[Ledger, list[Issue]]:
+        from generator.ledger.compact import compact
+
         raw = load(path, schema_for(profile))
-        return validate(raw, profile, strict=strict_columns(profile))
+        return compact(validate(raw, profile, strict=strict_columns(profile)))
 
     salt = f"{__version__} {profile.id}".encode() + code_hash(profile.folder)
     ledger, issues = cached(Path(path), salt, make)
