@@ -36,12 +36,13 @@ def compact(value: Any) -> Any:
             for x in o:
                 walk(x)
         elif dataclasses.is_dataclass(o) and not isinstance(o, type):
+            frozen = o.__dataclass_params__.frozen  # type: ignore[attr-defined]
             for f in dataclasses.fields(o):
                 x = getattr(o, f.name)
-                if isinstance(x, _SHARED):
-                    setattr(o, f.name, pool.setdefault(x, x))
-                else:
+                if not isinstance(x, _SHARED):
                     walk(x)
+                elif not frozen:  # (a frozen one, an issue say, is left as it is)
+                    setattr(o, f.name, pool.setdefault(x, x))
 
     walk(value)
     return value
