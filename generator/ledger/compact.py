@@ -18,6 +18,7 @@ def compact(value: Any) -> Any:
     """``value`` (a Ledger, its issues — plain dataclasses, lists and dicts) with equal
     texts and dates made one object each; changed in place and returned."""
     pool: dict[Any, Any] = {}
+    names: dict[type, tuple[tuple[str, ...], bool]] = {}  # per dataclass: fields, frozen
 
     def walk(o: Any) -> None:
         if isinstance(o, list):
@@ -36,13 +37,17 @@ def compact(value: Any) -> Any:
             for x in o:
                 walk(x)
         elif dataclasses.is_dataclass(o) and not isinstance(o, type):
-            frozen = o.__dataclass_params__.frozen  # type: ignore[attr-defined]
-            for f in dataclasses.fields(o):
-                x = getattr(o, f.name)
+            kind = type(o)
+            if kind not in names:
+                frozen = o.__dataclass_params__.frozen  # type: ignore[attr-defined]
+                names[kind] = (tuple(f.name for f in dataclasses.fields(o)), frozen)
+            fields, frozen = names[kind]
+            for name in fields:
+                x = getattr(o, name)
                 if not isinstance(x, _SHARED):
                     walk(x)
                 elif not frozen:  # (a frozen one, an issue say, is left as it is)
-                    setattr(o, f.name, pool.setdefault(x, x))
+                    setattr(o, name, pool.setdefault(x, x))
 
     walk(value)
     return value
