@@ -103,7 +103,8 @@ class Sources:
     @cached_property
     def _whole(self) -> bytes:
         led = self.ledger
-        return _digest(self._rest, list(self._members.values()), self._places(led.members.values()))
+        members = b"".join(self._members.values())
+        return _digest(self._rest, members, self._places(led.members.values()))
 
     def _form(self, job: Job) -> bytes:
         form = job.form
@@ -112,23 +113,31 @@ class Sources:
             self._forms[form.id] = _digest(self._run, [p.read_bytes() for p in files])
         return self._forms[form.id]
 
-    def _places(self, members: Iterable[Member], scope: Any = None) -> list[Any]:
-        """The unit, community and compound records of these members and of the scope."""
+    @cached_property
+    def _entities(self) -> dict[Any, bytes]:
+        """Each unit, community and compound record as a digest, by its key."""
         led = self.ledger
-        units, communities, compounds = set(), set(), set()
+        out: dict[Any, bytes] = {}
+        for kind, records in (("u", led.units), ("c", led.communities), ("k", led.compounds)):
+            for key, record in records.items():
+                out[(kind, key)] = _digest(record)
+        return out
+
+    def _places(self, members: Iterable[Member], scope: Any = None) -> bytes:
+        """The unit, community and compound records of these members and of the scope."""
+        keys: set[Any] = set()
         for m in members:
-            units.add(m.unit)
-            communities.add(m.community)
-            compounds.add((m.community, m.compound))
+            keys.update((("u", m.unit), ("c", m.community), ("k", (m.community, m.compound))))
         if scope is not None:
-            units.add(scope.unit)
-            communities.add(scope.community)
-            compounds.add((scope.community, scope.compound))
-        return [
-            [led.units.get(u) for u in sorted(units)],
-            [led.communities.get(c) for c in sorted(communities)],
-            [led.compounds.get(k) for k in sorted(compounds)],
-        ]
+            keys.update(
+                (
+                    ("u", scope.unit),
+                    ("c", scope.community),
+                    ("k", (scope.community, scope.compound)),
+                )
+            )
+        found = self._entities
+        return b"".join(found.get(k, b"-") for k in sorted(keys, key=repr))
 
     def covered(self, job: Job) -> list[Member]:
         """The members a job's scope covers, in member order."""
@@ -147,13 +156,13 @@ class Sources:
 
     def __call__(self, job: Job) -> str:
         """The job's source: a hex digest."""
+        h = hashlib.blake2b(self._form(job), digest_size=16)
+        h.update(f"{job.stem}\0{job.scope!r}\0".encode())
         if job.form.depends == "ledger":
-            covers: Any = self._whole
+            h.update(self._whole)
         else:
             members = self.covered(job)
-            covers = (
-                [self._members[m.id] for m in members],
-                self._places(members, job.scope),
-                self._rest,
-            )
-        return _digest(self._form(job), job.stem, job.scope, covers).hex()
+            h.update(b"".join(self._members[m.id] for m in members))
+            h.update(self._places(members, job.scope))
+            h.update(self._rest)
+        return h.hexdigest()
