@@ -233,6 +233,9 @@ def formgen(*args: str, cache: Path) -> Run:
 
 
 def export(path: Path, out: Path, cache: Path, *extra: str) -> Run:
+    # The gigabytes the run before wrote are flushed first: their write-back would
+    # otherwise be paid by this run (the Dask packet follows the local one).
+    os.sync()
     return formgen("export", str(path), "--out", str(out), "--date", DATE,
                    "--archive", str(out.parent / f"{out.name}-archive"), *extra,
                    cache=cache)  # fmt: skip
