@@ -1,9 +1,16 @@
-"""``make bench``: formgen against its baselines, in the same run, on generated ledgers.
+"""``make bench``: formgen against its baselines, in one run, on generated ledgers.
 
-Prints, per format, ms per document and the ratio to the baseline (docxtpl rendering
-each document from a freshly loaded template; LibreOffice converting the same DOCX in one
-batched call), the whole-packet time and peak memory at 1,000 and 10,000 members, and
-the time to load and validate each ledger. Bars are DESIGN §7; nothing here asserts.
+Prints one table, every figure the bars of DESIGN §7 and issue 15 name, side by side:
+the 10,000-member packet (wall time and peak memory of the whole process tree) and the
+1,000-member one (their memory ratio), the same packet on Dask (a LocalCluster of as
+many workers as cores) against the local processes, the whole ``formgen export`` process
+for the a5 DOCX and PDF of 2,000 members on one job against docxtpl (rendering from a
+freshly loaded template) and LibreOffice (converting the same DOCX in one batched call),
+the renderers alone, load + validate, and re-exports of the 10,000-member packet with
+nothing changed and with one member's phone changed. Nothing here asserts.
+
+Every ``formgen`` run is a subprocess with its own, empty ledger cache (so the first
+export of a ledger loads and validates it, as a clerk's first run does).
 """
 
 from __future__ import annotations
@@ -17,62 +24,87 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
-
-from generator.forms.context import Options, Scope
-
-from generator.forms.registry import FORMS
-from generator.ledger.sample import generate, write_xlsx
-from generator.policy.period import Period
-from generator.policy.profile import load_profile
-from generator.run.batch import CHUNK, Renderers
-from generator.run.pipeline import read_ledger, stamp_of
+from typing import Any
 
 WORK = Path(__file__).resolve().parent / "_work"
-SIZES = (1000, 10000)
+EXE = Path(sys.executable).parent / "formgen"
+DATE = "2026-11-22"
 N_DOCX, N_PDF, N_LO = 300, 200, 100
+CLERK = 2000  # members of the whole-process a5 runs
+# FORMGEN_BENCH_SIZES=200,400,300 tries the script on small ledgers (small, city, clerk).
+_SIZES = os.environ.get("FORMGEN_BENCH_SIZES", f"1000,10000,{CLERK}")
+SMALL, CITY, CLERK = (int(x) for x in _SIZES.split(","))
 
 
-def ledger(n: int) -> Path:
-    path = WORK / f"ledger_{n}.xlsx"
+def ledger(n: int, phone_changed: bool = False) -> Path:
+    """The generated ledger of n members (made once, kept in benchmarks/_work); with
+    ``phone_changed`` the same ledger with the first member's phone changed."""
+    from generator.ledger.sample import generate, write_xlsx
+
+    path = WORK / f"ledger_{n}{'_phone' if phone_changed else ''}.xlsx"
     if not path.exists():
-        write_xlsx(generate(n), path)
+        sheets = generate(n)
+        if phone_changed:
+            header = sheets["党员干部"][0]
+            sheets["党员干部"][1][header.index("联系方式")] = "13900009876"
+        write_xlsx(sheets, path)
     return path
 
 
 def contexts(path: Path, n: int, form: str = "a5") -> list[dict]:
+    from generator.forms.registry import build, forms_of
+    from generator.policy.period import Period
+    from generator.policy.profile import load_profile
+    from generator.run.pipeline import read_ledger
+    from generator.types import Options, Scope
+
     opts = Options(load_profile(), dt.date(2026, 11, 22))
     led, _ = read_ledger(path, opts.profile)
-    ids = list(led.members)[:n]
-    return [FORMS[form].build(led, Scope(Period(2026), member_id=i), opts) for i in ids]
+    f = forms_of(opts.profile)[form]
+    return [build(f, led, Scope(Period(2026), member_id=i), opts) for i in list(led.members)[:n]]
 
 
-def bench_load() -> dict[int, float]:
-    out = {}
-    for n in SIZES:
-        path = ledger(n)
+def a5_layout() -> Any:
+    from generator.forms.registry import forms_of
+    from generator.policy.profile import load_profile
+    from generator.run.layouts import layout_of
+
+    return layout_of(forms_of(load_profile())["a5"])
+
+
+def bench_load(n: int) -> float:
+    """Seconds to load and validate the n-member ledger (no cache)."""
+    from generator.policy.profile import load_profile
+    from generator.run.pipeline import read_ledger
+
+    os.environ["FORMGEN_CACHE"] = "off"
+    try:
         t = time.perf_counter()
-        read_ledger(path, load_profile())
-        out[n] = time.perf_counter() - t
-    return out
+        read_ledger(ledger(n), load_profile())
+        return time.perf_counter() - t
+    finally:
+        del os.environ["FORMGEN_CACHE"]
 
 
 def bench_docx(ctxs: list[dict]) -> tuple[float, float]:
     """ms/doc: formgen's compile-once renderer vs docxtpl from a fresh template."""
     from docxtpl import DocxTemplate
 
-    form = FORMS["a5"]
+    from generator.render.renderers import Renderers
+
+    layout = a5_layout()
     tmp = Path(tempfile.mkdtemp(dir=WORK))
     renderers = Renderers()
-    renderers.render(form, "docx", ctxs[0])
+    renderers.render(layout, "docx", ctxs[0])
     t = time.perf_counter()
     for i, ctx in enumerate(ctxs):
-        (tmp / f"f{i}.docx").write_bytes(renderers.render(form, "docx", ctx))
+        (tmp / f"f{i}.docx").write_bytes(renderers.render(layout, "docx", ctx))
     ours = (time.perf_counter() - t) / len(ctxs) * 1000
-    template = form.template("docx")
     t = time.perf_counter()
     for i, ctx in enumerate(ctxs):
-        tpl = DocxTemplate(str(template))
+        tpl = DocxTemplate(str(layout.docx[""]))
         tpl.render(ctx, autoescape=True)  # (its QR placeholder is left as is: less work)
         buf = io.BytesIO()
         tpl.save(buf)
@@ -82,48 +114,44 @@ def bench_docx(ctxs: list[dict]) -> tuple[float, float]:
     return ours, theirs
 
 
-def bench_pdf(ctxs: list[dict]) -> tuple[float, float]:
-    """CPU ms/doc with Typst on one thread (as each export worker runs it): batched as
-    export does (CHUNK documents a compilation), and one per compile."""
-    form = FORMS["a5"]
+def bench_pdf(ctxs: list[dict]) -> float:
+    """CPU ms/doc of the renderer alone, Typst on one thread, CHUNK documents a
+    compilation (cut apart, each with its own font subsets)."""
+    from generator.render.renderers import Renderers
+    from generator.run.batch import CHUNK
+    from generator.run.pipeline import stamp_of
+
+    layout = a5_layout()
     renderers = Renderers()
     stamp = stamp_of(dt.date(2026, 11, 22))
-    renderers.render(form, "pdf", ctxs[0], stamp)
+    renderers.render_many(layout, ctxs[:CHUNK], stamp)
     t = time.process_time()
     for i in range(0, len(ctxs), CHUNK):
-        pdfs = renderers.render_many(form, ctxs[i : i + CHUNK], stamp)
+        pdfs = renderers.render_many(layout, ctxs[i : i + CHUNK], stamp)
         assert pdfs is not None and len(pdfs) == len(ctxs[i : i + CHUNK])
-    batched = (time.process_time() - t) / len(ctxs) * 1000
-    t = time.process_time()
-    for ctx in ctxs:
-        renderers.render(form, "pdf", ctx, stamp)
-    single = (time.process_time() - t) / len(ctxs) * 1000
-    return batched, single
+    return (time.process_time() - t) / len(ctxs) * 1000
 
 
 def bench_libreoffice(ctxs: list[dict]) -> float | None:
     """ms/doc for LibreOffice converting the same DOCX files in one batched call."""
+    from generator.render.renderers import Renderers
+    from generator.run.layouts import layout_of
+    from tests.conftest import FORMS
+
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if not soffice:
         return None
-    form = FORMS["a5"]
+    layout = layout_of(FORMS["a5"])
     tmp = Path(tempfile.mkdtemp(dir=WORK))
     renderers = Renderers()
     files = []
     for i, ctx in enumerate(ctxs):
         f = tmp / f"d{i:04d}.docx"
-        f.write_bytes(renderers.render(form, "docx", ctx))
+        f.write_bytes(renderers.render(layout, "docx", ctx))
         files.append(str(f))
     profile = tmp / "lo-profile"
-    cmd = [
-        soffice,
-        f"-env:UserInstallation=file://{profile}",
-        "--headless",
-        "--convert-to",
-        "pdf",
-        "--outdir",
-        str(tmp / "pdf"),
-    ]
+    cmd = [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to",
+           "pdf", "--outdir", str(tmp / "pdf")]  # fmt: skip
     subprocess.run([*cmd, files[0]], capture_output=True, timeout=300)  # warm the profile
     t = time.perf_counter()
     subprocess.run([*cmd, *files], capture_output=True, timeout=1800, check=True)
@@ -133,99 +161,164 @@ def bench_libreoffice(ctxs: list[dict]) -> float | None:
     return elapsed if made == len(files) else None
 
 
-def _tree_rss(root: int) -> int:
-    """Resident memory (bytes) of a process and all its descendants."""
+def _tree(root: int, cpu: dict[int, int]) -> int:
+    """Resident memory (bytes) of a process and all its descendants; their CPU ticks
+    are kept in ``cpu`` (the largest seen per process)."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
+    info: dict[int, tuple[int, int]] = {}
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
         try:
             with open(f"/proc/{pid}/stat") as fh:
                 parts = fh.read().rsplit(")", 1)[1].split()
-            ppid, pages = int(parts[1]), int(parts[21])
+            children.setdefault(int(parts[1]), []).append(int(pid))
+            info[int(pid)] = (int(parts[21]) * os.sysconf("SC_PAGE_SIZE"),
+                              int(parts[11]) + int(parts[12]))  # fmt: skip
         except (OSError, IndexError, ValueError):
             continue
-        children.setdefault(ppid, []).append(int(pid))
-        rss[int(pid)] = pages * os.sysconf("SC_PAGE_SIZE")
     total, stack = 0, [root]
     while stack:
         pid = stack.pop()
-        total += rss.get(pid, 0)
+        if pid in info:
+            total += info[pid][0]
+            cpu[pid] = max(cpu.get(pid, 0), info[pid][1])
         stack += children.get(pid, [])
     return total
 
 
-def bench_packet(n: int) -> tuple[float, int, int]:
-    """Whole packet (every form, every format) by the CLI: seconds, peak RSS, files."""
-    out = WORK / f"out_{n}"
-    shutil.rmtree(out, ignore_errors=True)
-    exe = Path(sys.executable).parent / "formgen"
+@dataclass
+class Run:
+    """One ``formgen`` process: wall seconds, peak memory of its tree, CPU seconds of
+    its tree (sampled every 0.05 s), and what it printed."""
+
+    wall: float
+    peak: int
+    cpu: float
+    output: str
+
+    def written(self) -> str:
+        line = next((x for x in self.output.splitlines() if x.startswith("共生成")), "")
+        return (
+            line.split("，用时")[0]
+            .replace("共生成 ", "written ")
+            .replace(" 个文件，跳过未变化的 ", ", skipped ")
+            .split(" 个，失败")[0]
+        )
+
+
+def formgen(*args: str, cache: Path) -> Run:
+    env = {**os.environ, "FORMGEN_CACHE": str(cache)}
     t = time.perf_counter()
-    proc = subprocess.Popen(
-        [str(exe), "export", str(ledger(n)), "--out", str(out), "--date", "2026-11-22"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    peak = 0
+    proc = subprocess.Popen([str(EXE), *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, env=env)  # fmt: skip
+    peak, cpu = 0, {}
     done = threading.Event()
 
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, _tree_rss(proc.pid))
-            time.sleep(0.1)
+            peak = max(peak, _tree(proc.pid, cpu))
+            time.sleep(0.05)
 
     sampler = threading.Thread(target=sample)
     sampler.start()
     output, _ = proc.communicate()
-    elapsed = time.perf_counter() - t
+    wall = time.perf_counter() - t
     done.set()
     sampler.join()
     if proc.returncode != 0:
-        raise SystemExit(f"export of {n} members failed:\n{output}")
-    files = sum(1 for p in out.rglob("*") if p.is_file() and p.suffix in {".docx", ".pdf", ".xlsx"})
-    return elapsed, peak, files
+        raise SystemExit(f"formgen {' '.join(args)} failed:\n{output}")
+    return Run(wall, peak, sum(cpu.values()) / os.sysconf("SC_CLK_TCK"), output)
+
+
+def export(path: Path, out: Path, cache: Path, *extra: str) -> Run:
+    # The gigabytes the run before wrote are flushed first: their write-back would
+    # otherwise be paid by this run (the Dask packet follows the local one).
+    os.sync()
+    return formgen("export", str(path), "--out", str(out), "--date", DATE,
+                   "--archive", str(out.parent / f"{out.name}-archive"), *extra,
+                   cache=cache)  # fmt: skip
+
+
+def fresh(name: str) -> Path:
+    path = WORK / name
+    shutil.rmtree(path, ignore_errors=True)
+    shutil.rmtree(path.parent / f"{path.name}-archive", ignore_errors=True)
+    return path
+
+
+def row(label: str, ours: str, theirs: str = "", bar: str = "") -> None:
+    print(f"{label:<46}{ours:<24}{bar:<20}{theirs}", flush=True)
+
+
+def mb(n: int) -> str:
+    return f"{n / 2**20:.0f} MB"
 
 
 def main() -> None:
-    # Typst on one thread, as in each export worker: "ms per document per core".
+    # Typst on one thread in this process, as in each export worker: "ms per core".
     os.environ.setdefault("RAYON_NUM_THREADS", "1")
     WORK.mkdir(exist_ok=True)
-    print(f"formgen benchmark — {os.cpu_count()} cores, {dt.datetime.now():%Y-%m-%d %H:%M}")
-    loads = bench_load()
-    for n, s in loads.items():
-        print(f"load + validate {n:>6} members: {s:6.2f} s   (bar < 5 s)")
-    ctxs = contexts(ledger(1000), max(N_DOCX, N_PDF))
+    started = time.perf_counter()
+    load = os.getloadavg()[0]
+    print(f"formgen benchmark — {os.cpu_count()} cores, {dt.datetime.now():%Y-%m-%d %H:%M}, "
+          f"load average {load:.1f} at the start")  # fmt: skip
+    row("", "formgen", "baseline / notes", "ratio / bar")
+    for n in (SMALL, CITY):
+        row(f"load + validate {n:,} members", f"{bench_load(n):.2f} s", "", "< 5 s")
+
+    ctxs = contexts(ledger(SMALL), max(N_DOCX, N_PDF, N_LO))
     ours, theirs = bench_docx(ctxs[:N_DOCX])
-    print(
-        f"DOCX a5: formgen {ours:6.2f} ms/doc   docxtpl fresh {theirs:6.2f} ms/doc   "
-        f"ratio {theirs / ours:5.1f}x   (bar >= 30x)"
-    )
-    batched, single = bench_pdf(ctxs[:N_PDF])
-    print(
-        f"PDF  a5: formgen {batched:6.2f} ms/doc batched, {single:6.2f} ms/doc one per "
-        "compile, CPU on one core   (bar <= 10 ms per core)"
-    )
+    row("DOCX a5, renderer alone", f"{ours:.2f} ms/doc", f"docxtpl {theirs:.1f} ms/doc",
+        f"{theirs / ours:.0f}x")  # fmt: skip
+    pdf = bench_pdf(ctxs[:N_PDF])
     lo = bench_libreoffice(ctxs[:N_LO])
-    if lo is None:
-        print("PDF  baseline: LibreOffice not installed — skipped")
-    else:
-        print(
-            f"PDF  a5: LibreOffice batched {lo:7.2f} ms/doc   ratio {lo / batched:5.1f}x   "
-            "(bar >= 10x)"
-        )
-    mem = {}
-    for n in SIZES:
-        elapsed, peak, files = bench_packet(n)
-        mem[n] = peak
-        print(
-            f"packet {n:>6} members: {files} files in {elapsed:6.1f} s "
-            f"({elapsed / files * 1000:.2f} ms/file), peak memory {peak / 2**20:6.0f} MB"
-            + ("   (bar: 10k within 120 s, < 1 GB)" if n == 10000 else "")
-        )
-    if len(mem) == 2:
-        print(f"memory 10k / 1k: {mem[10000] / mem[1000]:.2f}   (bar <= 1.5)")
+    row("PDF  a5, renderer alone (CPU, one core)", f"{pdf:.2f} ms/doc",
+        f"LibreOffice {lo:.0f} ms/doc" if lo else "LibreOffice: not installed",
+        f"{lo / pdf:.0f}x" if lo else "")  # fmt: skip
+
+    caches = Path(tempfile.mkdtemp(prefix="formgen-bench-cache-"))
+    two = ledger(CLERK)
+    docx = export(two, fresh(f"a5docx_{CLERK}"), caches / "a", "--forms", "a5", "--format",
+                  "docx", "--jobs", "1")  # fmt: skip
+    ms = docx.wall / CLERK * 1000
+    row(f"DOCX a5, whole process ({CLERK:,}, --jobs 1)", f"{ms:.2f} ms/doc",
+        f"docxtpl {theirs:.1f} ms/doc", f"{theirs / ms:.0f}x (bar >= 30x)")  # fmt: skip
+    pdfs = export(two, fresh(f"a5pdf_{CLERK}"), caches / "b", "--forms", "a5", "--format",
+                  "pdf", "--jobs", "1")  # fmt: skip
+    ms = pdfs.wall / CLERK * 1000
+    row(f"PDF  a5, whole process ({CLERK:,}, --jobs 1)", f"{ms:.2f} ms/doc",
+        f"LibreOffice {lo:.0f} ms/doc" if lo else "", "<= 6 ms/doc")  # fmt: skip
+
+    packets = {}
+    for n in (SMALL, CITY):
+        out = fresh(f"out_{n}")
+        packets[n] = export(ledger(n), out, caches / f"p{n}")
+        files = sum(1 for p in out.rglob("*") if p.suffix in {".docx", ".pdf", ".xlsx"})
+        run = packets[n]
+        row(f"packet {n:,} members ({files:,} files)",
+            f"{run.wall:.1f} s, {mb(run.peak)}", f"CPU {run.cpu:.0f} s",
+            "<= 60 s, < 600 MB" if n == CITY else "")  # fmt: skip
+    # The same packet on Dask right after the local one (the host's speed drifts).
+    dask = export(ledger(CITY), fresh(f"out_{CITY}_dask"), caches / "d", "--executor", "dask")
+    local = packets[CITY]
+    over = (dask.wall / local.wall - 1) * 100
+    row(f"packet {CITY:,} on Dask (LocalCluster)", f"{dask.wall:.1f} s, {mb(dask.peak)}",
+        f"{over:+.0f} % of the local wall; CPU {dask.cpu:.0f} s", "overhead <= 15 %")  # fmt: skip
+    ratio = packets[CITY].peak / packets[SMALL].peak
+    row(f"memory {CITY:,} / {SMALL:,}", f"{ratio:.2f}", "", "<= 1.3")
+
+    out = WORK / f"out_{CITY}"
+    same = export(ledger(CITY), out, caches / f"p{CITY}")
+    row(f"re-export {CITY:,}, nothing changed", f"{same.wall:.2f} s", same.written(), "< 5 s")
+    phone = export(ledger(CITY, phone_changed=True), out, caches / f"p{CITY}")
+    row(f"re-export {CITY:,}, one member's phone changed", f"{phone.wall:.2f} s",
+        phone.written(), "< 10 s")  # fmt: skip
+
+    shutil.rmtree(caches, ignore_errors=True)
+    print(f"(bench took {time.perf_counter() - started:.0f} s; load average now "
+          f"{os.getloadavg()[0]:.1f})")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +126,19 @@ def exported(tmp_path_factory, ledger, opts) -> Path:
     out = tmp_path_factory.mktemp("out")
     export(ledger, out, select(SHIYAN, "all"), ("docx", "pdf", "xlsx"), Period(2026), opts)
     return out
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _ledger_cache(tmp_path_factory):
+    """Validated ledgers are cached in a folder of the test session's own (the CLI's
+    subprocesses inherit it), never in the user's ~/.cache."""
+    old = os.environ.get("FORMGEN_CACHE")
+    os.environ["FORMGEN_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if old is None:
+        del os.environ["FORMGEN_CACHE"]
+    else:
+        os.environ["FORMGEN_CACHE"] = old
 
 
 @pytest.fixture(autouse=True)

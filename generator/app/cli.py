@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -27,24 +27,25 @@ from generator.ledger.model import Ledger
 from generator.policy.due import deadlines, due_on
 from generator.policy.period import Period
 from generator.policy.profile import DEFAULT_PROFILE, load_profile
-from generator.run.pipeline import (
-    Report,
-    check_templates,
-    default_jobs,
-    export,
-    make_plan,
-    parse_formats,
-    print_pdfs,
-    read_ledger,
-    render_blank,
-    render_one,
-    resolve_profile,
-    zip_outputs,
-)
 from generator.run.plan import safe_name, scope_of
 from generator.types import Filters, NoticeOptions, Options
 
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    from generator.run.pipeline import Report
+
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def pipeline() -> ModuleType:
+    """The run's functions, imported when a command runs (``formgen --help`` needs none
+    of what they import)."""
+    from generator.run import pipeline as module
+
+    return module
+
+
 SAMPLE = ROOT / "data" / "ledger.xlsx"
 zh_click.install()  # click's own texts in Chinese, before the commands are declared
 
@@ -112,7 +113,7 @@ def _options(
     ledger: Path | None, profile: str | None, date_: str | None, notice: NoticeOptions | None = None
 ) -> Options:
     return Options(
-        profile=resolve_profile(ledger, profile),
+        profile=pipeline().resolve_profile(ledger, profile),
         date=_day("--date", date_) or dt.date.today(),
         notice=notice or NoticeOptions(),
     )
@@ -225,7 +226,7 @@ def check(
     from generator.render.report import rules_workbook
 
     opts = _options(ledger, profile, date_)
-    led, issues = read_ledger(ledger, opts.profile, skip_invalid=True)
+    led, issues = pipeline().read_ledger(ledger, opts.profile, skip_invalid=True)
     errors = [i for i in issues if i.severity == "error"]
     warnings = [i for i in issues if i.severity != "error"]
     for issue in [*errors, *warnings]:
@@ -249,7 +250,7 @@ def check(
         sys.exit(1)
 
 
-def _summary(report: Report, out: Path, forms: dict[str, Form]) -> None:
+def _summary(report: Report, out: Path | str, forms: dict[str, Form]) -> None:
     """Per form and format: written, skipped, failed; then totals and elapsed time."""
     keys = sorted({(form, fmt) for form, fmt, _ in report.counts})
     click.echo("表单        格式    生成  跳过  失败")
@@ -263,7 +264,8 @@ def _summary(report: Report, out: Path, forms: dict[str, Form]) -> None:
     }
     click.echo(
         f"共生成 {total['written']} 个文件，跳过未变化的 {total['skipped']} 个，"
-        f"失败 {total['failed']} 个，用时 {report.elapsed:.1f} 秒。清单：{out / 'manifest.json'}"
+        f"失败 {total['failed']} 个，用时 {report.elapsed:.1f} 秒。"
+        f"清单：{str(out).rstrip('/')}/manifest.json"
     )
     for note in report.notes:
         click.echo(f"[注意] {note}")
@@ -285,6 +287,9 @@ class RunFlags:
     archive: Path = Path("archive")
     db: str = ""
     templates: Path | None = None
+    executor: str = "local"
+    scheduler: str | None = None
+    batch_size: int | None = None
 
 
 def run_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -302,9 +307,17 @@ def run_options(f: Callable[..., Any]) -> Callable[..., Any]:
         archive: Path,
         db: str,
         templates: Path | None,
+        executor: str,
+        scheduler: str | None,
+        batch_size: int | None,
         **kwargs: Any,
     ) -> Any:
-        flags = RunFlags(jobs, force, print_, duplex, zip_, archive, db, templates)
+        if scheduler and executor != "dask":
+            raise click.UsageError("--scheduler 只用于 --executor dask。")
+        flags = RunFlags(
+            jobs, force, print_, duplex, zip_, archive, db, templates, executor, scheduler,
+            batch_size,
+        )  # fmt: skip
         return f(*args, flags=flags, **kwargs)
 
     for opt in reversed(
@@ -338,6 +351,24 @@ def run_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 default=None,
                 help="自己修改过的模板所在文件夹（formgen templates copy 复制出的）。",
             ),
+            click.option(
+                "--executor",
+                type=click.Choice(["local", "dask"]),
+                default="local",
+                show_default=True,
+                help="在本机进程中生成，或交给 Dask 集群（不给 --scheduler 时在本机启动）。",
+            ),
+            click.option(
+                "--scheduler",
+                default=None,
+                help="Dask 调度器地址，如 tcp://10.0.0.5:8786（见 README 的多机运行）。",
+            ),
+            click.option(
+                "--batch-size",
+                type=click.IntRange(min=1),
+                default=None,
+                help="每个任务的文件数（默认：本机 16 或 8，Dask 约 200）。",
+            ),
         ]
     ):
         wrapper = opt(wrapper)
@@ -356,9 +387,22 @@ def open_registry(archive: Path, db: str) -> Any:
         raise UserError(f"无法打开登记库「{db or archive / 'registry.sqlite'}」：{exc}") from None
 
 
+class OutParam(click.ParamType):
+    """``--out``: a folder, or an fsspec URL (``s3://bucket/prefix``) kept as text."""
+
+    name = "DIR|URL"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        text = str(value)
+        return text if "://" in text and not text.startswith("file://") else Path(text)
+
+
+OUT = OutParam()
+
+
 def _run_export(
     led: Ledger,
-    out: Path,
+    out: Path | str,
     forms: list[Form],
     fmts: tuple[str, ...],
     per: Period,
@@ -368,7 +412,9 @@ def _run_export(
 ) -> Report:
     """Plan once, export with a progress bar, then the print PDFs and zip asked for;
     print a summary."""
-    planned = make_plan(led, forms, per, opts, filters)
+    if isinstance(out, str) and (flags.print_ or flags.duplex or flags.zip_):
+        raise UserError("--print、--duplex、--zip 只能用于本机的输出文件夹。", f"--out {out}")
+    planned = pipeline().make_plan(led, forms, per, opts, filters)
     total = planned.files(fmts)
     if total == 0:
         raise UserError(
@@ -378,7 +424,7 @@ def _run_export(
     tick, stop = progress(total)
     registry = open_registry(flags.archive, flags.db)
     try:
-        report = export(
+        report = pipeline().export(
             led,
             out,
             forms,
@@ -386,20 +432,26 @@ def _run_export(
             per,
             opts,
             filters,
-            jobs=flags.jobs or default_jobs(),
+            jobs=flags.jobs or pipeline().default_jobs(),
             force=flags.force,
             template_dir=flags.templates,
             on_done=tick,
             registry=registry,
             planned=planned,
+            executor=flags.executor,
+            scheduler=flags.scheduler,
+            batch_size=flags.batch_size,
         )
     finally:
         stop()
         registry.close()
+    if isinstance(out, str):
+        _summary(report, out, {f.id: f for f in forms})
+        return report
     if flags.print_ or flags.duplex:
-        report.extras += print_pdfs(out, planned, per, duplex=flags.duplex)
+        report.extras += pipeline().print_pdfs(out, planned, per, duplex=flags.duplex)
     if flags.zip_:
-        report.extras.append(zip_outputs(out, per, report.extras))
+        report.extras.append(pipeline().zip_outputs(out, per, report.extras))
     _summary(report, out, {f.id: f for f in forms})
     return report
 
@@ -430,10 +482,10 @@ def _run_export(
 @click.option("--compound", default="", help="只导出此小区。")
 @click.option(
     "--out",
-    type=click.Path(path_type=Path),
+    type=OUT,
     default=Path("output"),
     show_default=True,
-    help="输出文件夹。",
+    help="输出文件夹，或对象存储地址（如 s3://bucket/prefix）。",
 )
 @click.option("--skip-invalid", is_flag=True, help="跳过出错的行（并列出），其余照常生成。")
 @run_options
@@ -449,7 +501,7 @@ def export_cmd(
     unit: str,
     community: str,
     compound: str,
-    out: Path,
+    out: Path | str,
     skip_invalid: bool,
     flags: RunFlags,
     profile: str | None,
@@ -461,8 +513,8 @@ def export_cmd(
     再次运行时跳过未变化的文件、补齐中断时未完成的文件；某份文件失败时其余照常生成，
     退出码为 1。"""
     opts = _options(ledger, profile, date_, _notice(**notice))
-    fmts = parse_formats(formats)
-    led, issues = read_ledger(ledger, opts.profile, skip_invalid=skip_invalid)
+    fmts = pipeline().parse_formats(formats)
+    led, issues = pipeline().read_ledger(ledger, opts.profile, skip_invalid=skip_invalid)
     for issue in issues:
         if issue.severity == "error":
             click.echo(issue.render() + "（已跳过此行）", err=True)
@@ -518,7 +570,7 @@ def due(today: str | None, days: int, profile: str) -> None:
 @click.option("--profile", default=None, help=PROFILE_HELP)
 def forms(profile: str | None) -> None:
     """列出政策配置提供的表单：id、名称、每份范围、格式。"""
-    prof = resolve_profile(None, profile)
+    prof = pipeline().resolve_profile(None, profile)
     scopes = {
         "building": "每楼栋",
         "compound": "每小区",
@@ -579,12 +631,19 @@ def notice(
     if form.kind != "notice":
         known = [f.id for f in forms_of(opts.profile).values() if f.kind == "notice"]
         raise UserError(f"「{notice_id}」不是公示。", f"可用：{'、'.join(known)}")
-    led, _ = read_ledger(ledger, opts.profile)
+    led, _ = pipeline().read_ledger(ledger, opts.profile)
     if unit and unit not in led.units:
         raise UserError(f"台账中没有单位「{unit}」。", "可用：" + "、".join(led.units))
     filters = Filters(unit=unit, community=community, compound=compound, building=building)
     report = _run_export(
-        led, out, [form], parse_formats(formats), _period(led, period, year), opts, filters, flags
+        led,
+        out,
+        [form],
+        pipeline().parse_formats(formats),
+        _period(led, period, year),
+        opts,
+        filters,
+        flags,
     )
     if report.failures:
         sys.exit(1)
@@ -635,10 +694,10 @@ def render(
     """生成一份文件（例如某人的 a5 评价表）。"""
     opts = _options(ledger, profile, date_)
     form = select(opts.profile, form_id)[0]  # a wrong id is said before the ledger is read
-    led, _ = read_ledger(ledger, opts.profile)
+    led, _ = pipeline().read_ledger(ledger, opts.profile)
     per = _period(led, period, year)
     scope = scope_of(led, form, per, member, unit, community, compound, building)
-    data = render_one(led, form, scope, fmt, opts, templates)
+    data = pipeline().render_one(led, form, scope, fmt, opts, templates)
     if out is None:
         who = scope.member_id and f"{scope.member_id}_{led.members[scope.member_id].name}"
         pair = f"{scope.unit}_{scope.community}" if scope.unit and scope.community else ""
@@ -678,11 +737,11 @@ def blank(form_id: str, formats: str | None, out: Path, profile: str, paper: str
     """生成完全空白的表格，供手工填写。"""
     opts = Options(profile=load_profile(profile), notice=NoticeOptions(paper=paper.lower()))
     form = select(opts.profile, form_id)[0]
-    for fmt in parse_formats(formats) if formats else form.formats:
+    for fmt in pipeline().parse_formats(formats) if formats else form.formats:
         path = out / _blank_name(form, fmt)
         if paper.lower() != "a4":
             path = path.with_name(f"{path.stem}_{paper.upper()}{path.suffix}")
-        atomic_write(path, render_blank(form, fmt, opts))
+        atomic_write(path, pipeline().render_blank(form, fmt, opts))
         click.echo(str(path))
 
 
@@ -713,14 +772,15 @@ def demo(out: Path, ledger: Path | None, profile: str | None, date_: str | None)
         opts = _options(source, pid, date_)
         target = out / opts.profile.id
         click.echo(f"—— {opts.profile.label}：{source} -> {target}")
-        led, _ = read_ledger(source, opts.profile)
+        led, _ = pipeline().read_ledger(source, opts.profile)
         forms = select(opts.profile, "all")
         report = _run_export(led, target, forms, ("docx", "pdf", "xlsx"), _period(led, None, None),
                              opts, Filters(), RunFlags(print_=True))  # fmt: skip
         for form in forms:
             for fmt in form.formats:
                 atomic_write(
-                    target / "blank" / _blank_name(form, fmt), render_blank(form, fmt, opts)
+                    target / "blank" / _blank_name(form, fmt),
+                    pipeline().render_blank(form, fmt, opts),
                 )
         click.echo(f"空白表格：{target / 'blank'}")
         failed |= bool(report.failures)
@@ -744,7 +804,7 @@ def templates() -> None:
 @click.option("--profile", default=DEFAULT_PROFILE, show_default=True, help=PROFILE_HELP)
 def templates_check(folder: Path | None, profile: str) -> None:
     """用空白数据填充每个模板，检查标签拼写和语法；有问题时退出码为 1。"""
-    problems = check_templates(Options(profile=load_profile(profile)), folder)
+    problems = pipeline().check_templates(Options(profile=load_profile(profile)), folder)
     for p in problems:
         click.echo(p)
     if problems:

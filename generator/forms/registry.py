@@ -77,6 +77,7 @@ class Form:
     # For community and unit_community scopes: the sheets (keys) whose rows name the places
     # that get a document (from: [agreements, lists]); by default, where members live.
     sources: tuple[str, ...] = ()
+    depends: str = "scope"  # scope | ledger: what a re-export checks (generator/run/sources.py)
 
     def template(self, ext: str, folder: Path | None = None, variant: str = "") -> Path:
         """Path of this form's template ('docx' or 'typ'); a variant such as 'a3' picks
@@ -143,6 +144,7 @@ def _declaration(folder: Path, profile: Profile, siblings: dict[str, Any]) -> Fo
         page=dict(raw.get("page", {})),
         sections=bool(raw.get("sections", False)),
         sources=tuple(str(x) for x in raw.get("from", ())),
+        depends=str(raw.get("depends", "scope")),
     )
 
 

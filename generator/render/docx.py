@@ -32,6 +32,8 @@ def _finalize(value: object) -> object:
         return ""
     if isinstance(value, Markup):
         return value
+    if isinstance(value, str) and "\n" not in value:
+        return escape(value)  # most values: escaped, nothing to break
     return Markup(str(escape(value)).replace("\n", _BR))
 
 

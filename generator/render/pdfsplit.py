@@ -16,6 +16,8 @@ import hashlib
 import itertools
 import re
 
+from generator.render.pdffonts import Fonts
+
 _STARTXREF = re.compile(rb"startxref\s+(\d+)\s+%%EOF\s*$")
 _SECTION = re.compile(rb"(\d+) (\d+)\r?\n")
 _REF = re.compile(rb"(\d+) 0 R")
@@ -69,6 +71,7 @@ class _Pdf:
             self.content[num] = data[head.end() : stop].rstrip(b"\r\n")
         self._refs: dict[int, list[int]] = {}
         self._parts: dict[int, tuple[bytes, bytes]] = {}
+        self.fonts = Fonts(self)
 
     def dict_part(self, num: int) -> tuple[bytes, bytes]:
         """(the object's dictionary or value, its stream part or b"")."""
@@ -166,6 +169,7 @@ def _document(
             stack.append(ref)
     kids = b" ".join(b"%d 0 R" % p for p in pages)
     bodies: dict[int, bytes] = {num: pdf.content[num] for num in reach}
+    bodies.update(pdf.fonts.trimmed(pages, reach))  # the document's own glyphs only
     bodies[root] = b"<</Type/Catalog/Pages %d 0 R%s>>" % (tree, b"/Lang" + lang if lang else b"")
     bodies[tree] = b"<</Type/Pages/Count %d/Kids[%s]>>" % (len(pages), kids)
     if info is not None:

@@ -16,6 +16,7 @@ import zlib
 import zxingcpp
 
 QUIET = 4  # modules of white around the symbol (ISO/IEC 18004 asks for 4)
+
 _TO_BITS = bytes(48 if b == 0 else 49 for b in range(256))  # dark -> "0", light -> "1"
 
 
@@ -33,9 +34,14 @@ def _matrix(text: str) -> tuple[int, tuple[bytes, ...]]:
         rows.pop(0)
     while rows and b"\x00" not in rows[-1]:
         rows.pop()
-    left = min(len(r) - len(r.lstrip(b"\xff")) for r in rows)
-    right = min(len(r) - len(r.rstrip(b"\xff")) for r in rows)
-    core = [r[left : len(r) - right] for r in rows]
+    # The finder patterns at the top left and bottom left corners start the symbol's
+    # columns, and it is square; anything else is trimmed the long way.
+    left = rows[0].find(b"\x00")
+    core = [r[left : left + len(rows)] for r in rows]
+    if rows[-1].find(b"\x00") != left or b"\x00" in rows[0][left + len(rows) :]:
+        left = min(len(r) - len(r.lstrip(b"\xff")) for r in rows)
+        right = min(len(r) - len(r.rstrip(b"\xff")) for r in rows)
+        core = [r[left : len(r) - right] for r in rows]
     size = len(core[0]) + 2 * QUIET
     pad = b"\xff" * QUIET
     blank = b"\xff" * size

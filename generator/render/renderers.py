@@ -10,16 +10,17 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.errors import UserError
-from generator.render.docx import CompiledDocx
-from generator.render.office import convert
-from generator.render.pdf import CompiledTypst, Mounts
-from generator.render.qr import qr_pixels, qr_png
-from generator.render.xlsx import ColumnLike, CompiledXlsx
+
+if TYPE_CHECKING:  # the backends are imported on first use: `formgen --help` needs none
+    from generator.render.docx import CompiledDocx
+    from generator.render.pdf import CompiledTypst
+    from generator.render.xlsx import ColumnLike, CompiledXlsx
 
 Context = dict[str, Any]
+Mounts = tuple[tuple[str, Path], ...]  # folders visible to Typst: (name, folder), as /name/
 # Papers a form may offer besides its own, each with templates <id>.<paper>.docx.
 PAPER_VARIANTS = ("a3", "a5")
 
@@ -69,14 +70,22 @@ class Renderers:
         key = (layout.key, self.variant(ctx))
         if fmt == "docx":
             if key not in self._docx:
+                from generator.render.docx import CompiledDocx
+
                 self._docx[key] = CompiledDocx(layout.docx_for(key[1]))
+            from generator.render.qr import qr_png
+
             return self._docx[key].render(ctx, qr_png(no) if no else None)
         if fmt == "pdf":
             if layout.pdf_from_docx:
+                from generator.render.office import convert
+
                 return convert([self.render(layout, "docx", ctx, stamp)])[0]
             return self._typst_for(layout, ctx).render(with_qr(ctx), stamp)
         if fmt == "xlsx":
             if layout.key not in self._xlsx:
+                from generator.render.xlsx import CompiledXlsx
+
                 self._xlsx[layout.key] = CompiledXlsx(
                     layout.columns, layout.label, layout.landscape, summary=layout.summary
                 )
@@ -94,6 +103,8 @@ class Renderers:
         from their DOCX in one LibreOffice run; ``ids`` (hashes of each document's inputs)
         become the PDFs' file identifiers."""
         if layout.pdf_from_docx:
+            from generator.render.office import convert
+
             return convert([self.render(layout, "docx", c, stamp) for c in contexts])
         typ = self._typst_for(layout, contexts[0])
         return typ.render_many([with_qr(c) for c in contexts], stamp, ids)
@@ -101,6 +112,8 @@ class Renderers:
     def _typst_for(self, layout: Layout, ctx: Context) -> CompiledTypst:
         key = (layout.key, self.variant(ctx))
         if key not in self._typst:
+            from generator.render.pdf import CompiledTypst
+
             self._typst[key] = CompiledTypst(layout.typ, layout.mounts)
         return self._typst[key]
 
@@ -128,5 +141,7 @@ def with_qr(ctx: Context) -> Context:
     no = ctx.get("doc_no") or ""
     if not no:
         return ctx
+    from generator.render.qr import qr_pixels
+
     size, pixels = qr_pixels(no)
     return {**ctx, "qr_w": size, "qr_px": pixels}

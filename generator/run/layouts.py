@@ -4,13 +4,18 @@ read: the shared components (templates/forms, templates/notices) and its profile
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator import __version__
 from generator.forms.registry import TEMPLATES, Form
 from generator.render.docx import is_edited
 from generator.render.office import soffice
 from generator.render.renderers import PAPER_VARIANTS, Layout
+
+if TYPE_CHECKING:
+    from generator.run.batch import RunState
 
 
 def layout_of(form: Form, template_dir: Path | None = None, office: bool | None = None) -> Layout:
@@ -50,3 +55,33 @@ def edited_docx(form: Form, template_dir: Path | None = None) -> Path | None:
     the one in a profile folder of their own), else None."""
     path = form.template("docx", template_dir)
     return path if "docx" in form.formats and is_edited(path) else None
+
+
+def _moved(path: Path, old: str, new: Path) -> Path:
+    text = str(path)
+    return new / Path(text).relative_to(old) if text.startswith(old.rstrip("/") + "/") else path
+
+
+_RELOCATED: dict[str, RunState] = {}
+
+
+def relocated(state: RunState) -> RunState:
+    """The run's state as a worker on another machine needs it: template paths below the
+    driver's templates folder moved below this installation's (a clerk's own templates,
+    ``--templates``, must be on a file system all workers share, at the same path)."""
+    if not state.templates or state.templates == str(TEMPLATES):
+        return state
+    if state.run not in _RELOCATED:
+        _RELOCATED.clear()
+        old = state.templates
+        layouts = {
+            key: dataclasses.replace(
+                lay,
+                typ=_moved(lay.typ, old, TEMPLATES),
+                mounts=tuple((name, _moved(folder, old, TEMPLATES)) for name, folder in lay.mounts),
+                docx={v: _moved(p, old, TEMPLATES) for v, p in lay.docx.items()},
+            )
+            for key, lay in state.layouts.items()
+        }
+        _RELOCATED[state.run] = dataclasses.replace(state, layouts=layouts, templates="")
+    return _RELOCATED[state.run]

@@ -15,12 +15,13 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from generator import __version__
 from generator.errors import DataError, FormgenError, Issue, TemplateError, UserError
-from generator.forms.registry import Form, blank, build, forms_of, strict_columns
-from generator.io.write import Manifest, atomic_write, holds_out, remove_stale_temps
+from generator.forms.registry import TEMPLATES, Form, blank, build, forms_of, strict_columns
+from generator.io.store import manifest_of, open_store
+from generator.io.write import atomic_write, holds_out
 from generator.ledger.load import load, recorded_profile
 from generator.ledger.model import Ledger
 from generator.ledger.schema import schema_for
@@ -30,13 +31,14 @@ from generator.policy.profile import DEFAULT_PROFILE, Profile, load_profile
 from generator.policy.rules import Result, evaluate
 from generator.render import office
 from generator.render.renderers import Renderers
-from generator.run.batch import Outcome, Preparer, RunState, run
+from generator.run.batch import Outcome, Preparer, RunState
 from generator.run.layouts import edited_docx, layout_of
 from generator.run.plan import Plan, plan
 from generator.types import Filters, Options, Scope
 
 if TYPE_CHECKING:
     from generator.io.registry import Registry
+    from generator.run.executors import Executor
 
 FORMATS = ("docx", "pdf", "xlsx")
 
@@ -54,9 +56,20 @@ def read_ledger(
     path: str | Path, profile: Profile, skip_invalid: bool = False
 ) -> tuple[Ledger, list[Issue]]:
     """Load and validate against the profile; raise DataError listing every error unless
-    skip_invalid. Unknown values of closed sets that no form prints only warn."""
-    raw = load(path, schema_for(profile))
-    ledger, issues = validate(raw, profile, strict=strict_columns(profile))
+    skip_invalid. Unknown values of closed sets that no form prints only warn. An
+    unchanged ledger is read back from the cache (generator/ledger/cache.py)."""
+    from generator.ledger.cache import cached
+    from generator.run.sources import code_hash
+
+    def make() -> tuple[Ledger, list[Issue]]:
+        from generator.ledger.compact import compact
+
+        raw = load(path, schema_for(profile))
+        return compact(validate(raw, profile, strict=strict_columns(profile)))
+
+    salt = f"{__version__} {profile.id}".encode() + code_hash(profile.folder)
+    ledger, issues = cached(Path(path), salt, make)
+    ledger.source = str(path)
     errors = [i for i in issues if i.severity == "error"]
     if errors and not skip_invalid:
         raise DataError(issues=errors)
@@ -117,7 +130,7 @@ def blocking_rules(
 @holds_out
 def export(
     ledger: Ledger,
-    out: Path,
+    out: Path | str,
     forms: list[Form],
     formats: Iterable[str],
     period: Period,
@@ -129,11 +142,23 @@ def export(
     on_done: Callable[[Outcome], None] | None = None,
     registry: Registry | None = None,
     planned: Plan | None = None,
+    *,
+    executor: str | Executor = "local",
+    scheduler: str | None = None,
+    batch_size: int | None = None,
+    storage_options: dict[str, Any] | None = None,
 ) -> Report:
-    """Render every planned document in every requested format into ``out``.
+    """Render every planned document in every requested format into ``out`` (a folder,
+    or an fsspec URL such as ``s3://bucket/prefix`` with its ``storage_options``).
 
-    Unchanged documents are skipped (unless ``force``); an interrupted run is finished
-    by running it again; a failing document is reported and the rest go on."""
+    Batches run on ``executor``: "local" (``jobs`` processes), "dask" (the workers of
+    ``scheduler``, or a LocalCluster of ``jobs`` processes), or an Executor. Unchanged
+    documents are skipped (unless ``force``); an interrupted run is finished by running
+    it again; a failing document is reported and the rest go on."""
+    from generator.run.drive import run
+    from generator.run.executors import batch_size_of, make_executor
+    from generator.run.sources import Sources
+
     started = time.perf_counter()
     check_period(ledger, period, opts.date)
     fmts = tuple(formats)
@@ -145,20 +170,31 @@ def export(
             + "\n".join(f"{r.name}：{r.rule}（实际{r.actual}，要求{r.required}）" for r in blocked),
             "请先按规则核对台账；formgen check --report 可列出全部规则的检查结果。",
         )
-    remove_stale_temps(out)
-    manifest = Manifest(out)
+    store = open_store(out, storage_options)
+    store.cleanup()
+    manifest = manifest_of(store)
     manifest.meta = {
         "generator": f"formgen {__version__}",
         "profile": opts.profile.id,
         "ledger": Path(ledger.source).name,
         "date": opts.date.isoformat(),
     }
-    previous = {p: (e.get("input", ""), e.get("size", -1)) for p, e in manifest.entries.items()}
     report = Report()
     layouts = {f.id: layout_of(f, template_dir, _office(f, template_dir, fmts, report))
                for f in forms}  # fmt: skip
-    prepare = Preparer(ledger, opts, out, fmts, previous, force, layouts)
-    state = RunState(out, stamp_of(opts.date), layouts)
+    listing: dict[str, int] | None = None
+
+    def size(rel: str) -> int:
+        nonlocal listing
+        if listing is None:  # one walk of the output (or one listing of the bucket)
+            listing = store.sizes()
+        return listing.get(rel, -1)
+
+    prepare = Preparer(ledger, opts, fmts, manifest.entries, force, layouts, size,
+                       Sources(ledger, opts))  # fmt: skip
+    if isinstance(executor, str):
+        executor = make_executor(executor, jobs, scheduler)
+    executor.begin(RunState(store, stamp_of(opts.date), layouts, str(TEMPLATES), executor.run_id))
 
     def record(outcome: Outcome) -> None:
         report.counts[(outcome.form, outcome.fmt, outcome.status)] += 1
@@ -172,7 +208,7 @@ def export(
             on_done(outcome)
 
     try:
-        run(map(prepare, planned.jobs), state, jobs, record)
+        run(planned.jobs, prepare, executor, batch_size_of(executor, batch_size), record)
     finally:
         manifest.save()
         if registry is not None:
