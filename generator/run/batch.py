@@ -324,7 +324,8 @@ def pdf_batch(chunk: list[Work], st: RunState, renderers: Renderers) -> dict[int
     except Exception:  # isolate the bad record by rendering one by one
         return {}
     finally:
-        age_cache(AGE_OUT)
+        if not _one_page(chunk[0].kind):
+            age_cache(AGE_OUT)
     return dict(enumerate(pdfs)) if pdfs else {}
 
 
@@ -334,11 +335,13 @@ def pdf_batch(chunk: list[Work], st: RunState, renderers: Renderers) -> dict[int
 # compilation. Measured (CPU ms a document / worker plateau): a5 8 -> 8.1 ms & 240 MB,
 # 16 -> 7.0 ms & 300 MB, 32 -> 6.4 ms & 380 MB; n1 (2–3 pages) 4 -> 20.0 ms & 400 MB,
 # 8 -> 16.9 ms & 465 MB, and 8 with two empty compilations after each -> 16.9 ms plus
-# 2.0 ms for the empty ones & 387 MB (they age the cache three times as fast). The same
-# after chunks of one-page sheets: a5+a3 worker 250 -> 207 MB for ~0.1 ms a document.
+# 2.0 ms for the empty ones & 387 MB (they age the cache three times as fast). After
+# chunks of one-page sheets they are not run: on the 1,000-member packet they cost 8 % of
+# its CPU (19.5 vs 21.2–21.9 CPU-s, three runs each) for 10 MB less peak memory, and the
+# workers are replaced every 150 tasks anyway (executors.py).
 CHUNK = 16  # one-page member forms (a3, a5)
 CHUNK_LONG = 8  # tables and notices of one or more pages per building, compound, unit
-AGE_OUT = 2  # empty compilations after each chunk
+AGE_OUT = 2  # empty compilations after each chunk of long documents
 
 
 def chunks(jobs: Iterable[Job], size: int = CHUNK, long: int = CHUNK_LONG) -> Iterator[list[Job]]:
