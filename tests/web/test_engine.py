@@ -107,3 +107,38 @@ def test_forms_by_role() -> None:
     assert ids["admin"] == ["a1", "a2", "a3", "a4", "a5", "n1", "n2", "n3"]
     assert ids["unit"] == ["a2", "a3", "a4", "a5", "n3"]
     assert ids["community"] == ["a1", "n1", "n2", "n3"]  # n3 per compound
+
+
+def test_every_profile_works_through_the_web_door(tmp_path: Path) -> None:
+    """A workbook that records its profile (formgen init) is checked against it; its
+    forms are offered by role, and one document of each kind previews."""
+    from generator.ledger.sample import generate, write_xlsx
+
+    for pid, form, kind in (("hubei-2020", "h2", "member"), ("changji-2023", "c1", "pair"),
+                            ("wuhan-2021", "w2", "community"),
+                            ("xuancheng-2021", "x3", "member")):  # fmt: skip
+        path = tmp_path / f"{pid}.xlsx"
+        write_xlsx(generate(40, profile=pid), path, pid)
+        assert engine.profile_of(path) == pid
+        checked = engine.check(path, pid)
+        assert not checked.errors, (pid, checked.errors[:2])
+        offered = {f.id: f.kind for f in engine.forms_for("admin", pid)}
+        assert offered[form] == kind, (pid, offered)
+        led = checked.ledger
+        if kind == "member":
+            rows = led.table("negatives") if form == "x3" else []
+            member = rows[0].member_id if rows else next(iter(led.members))
+            t = engine.target(led, form, engine.period("2026"), "unit", member=member,
+                              profile_id=pid)  # fmt: skip
+        elif kind == "pair":
+            u, c = next((r["单位"], r["社区"]) for r in [
+                {"单位": x.values["unit"], "社区": x.values["community"]}
+                for x in led.table("agreements")])  # fmt: skip
+            t = engine.target(led, form, engine.period("2026"), "unit", unit=u, community=c,
+                              profile_id=pid)  # fmt: skip
+        else:
+            t = engine.target(led, form, engine.period("2026"), "unit",
+                              community=next(iter(led.communities)), profile_id=pid)  # fmt: skip
+        pdf = engine.render(led, t, "pdf", engine.options(pid))
+        png, pages = engine.pdf_page_png(pdf, 1, scale=0.3)
+        assert png.startswith(b"\x89PNG") and pages >= 1, pid
