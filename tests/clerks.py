@@ -9,16 +9,21 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from generator.app.cli import main
 
 Rows = dict[str, list[dict[str, Any]]]
 
 
+def formgen(*args: str) -> Result:
+    """``formgen ARGS`` as a clerk types it -> click's result (exit code, output)."""
+    return CliRunner().invoke(main, list(args))
+
+
 def init_workbook(folder: Path, profile: str) -> Path:
     """``formgen init --profile PROFILE FOLDER`` -> the workbook's path."""
-    result = CliRunner().invoke(main, ["init", "--profile", profile, str(folder)])
+    result = formgen("init", "--profile", profile, str(folder))
     assert result.exit_code == 0, result.output
     return folder / "ledger.xlsx"
 
@@ -48,6 +53,16 @@ def clerk_ledger(folder: Path, profile: str, rows: Rows, drop_examples: bool = F
 
 # The names the Wuhan and Xuancheng tests use.
 init, ledger = init_workbook, clerk_ledger
+
+
+def export_all(ledger: Path, period: str, date: str) -> Path:
+    """Every form of the ledger's profile in every format, exported as a clerk runs it,
+    into ``out`` beside the ledger -> that folder."""
+    target = ledger.parent / "out"
+    result = formgen("export", str(ledger), "--forms", "all", "--period", period, "--date", date,
+                     "--jobs", "1", "--out", str(target))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return target
 
 
 # ---------------------------------------------------------------------------- Hubei

@@ -91,3 +91,8 @@ def squash(text: str) -> str:
     """Text without whitespace: PDF extraction adds spaces at CJK–Latin boundaries and
     breaks lines where the layout wraps."""
     return "".join(text.split())
+
+
+def pdf_text(path: Path) -> str:
+    """All pages' text of a PDF, squashed."""
+    return squash("".join(pdf_pages(path)))

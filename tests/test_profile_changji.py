@@ -12,9 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 import yaml
-from click.testing import CliRunner
 
-from generator.app.cli import main
 from generator.forms import kit
 from generator.policy.profile import PROFILES_DIR
 from tests.clerks import (
@@ -26,19 +24,16 @@ from tests.clerks import (
     CJ_UNIT2,
     changji_rows,
     clerk_ledger,
+    formgen,
 )
-from tests.helpers import docx_paragraphs, find, manifest, pdf_pages, squash
+from tests.helpers import docx_paragraphs, find, manifest, pdf_pages, pdf_text, squash
 
 YEAR = 2023
 DATE = "2024-01-10"
 
 
-def run(*args: str):
-    return CliRunner().invoke(main, list(args))
-
-
 def export(ledger: Path, out: Path, *extra: str):
-    return run(
+    return formgen(
         "export", str(ledger), "--out", str(out), "--archive", str(out / "archive"),
         "--date", DATE, "--jobs", "1", "--period", str(YEAR), *extra,
     )  # fmt: skip
@@ -63,7 +58,7 @@ def xlsx_rows(path: Path) -> list[list[object]]:
 
 
 def test_init_writes_the_points_lists_and_agreements_sheets(tmp_path):
-    result = run("init", "--profile", "changji-2023", str(tmp_path))
+    result = formgen("init", "--profile", "changji-2023", str(tmp_path))
     assert result.exit_code == 0, result.output
     wb = openpyxl.load_workbook(tmp_path / "ledger.xlsx")
     heads = {ws.title: [c.value for c in ws[1]] for ws in wb.worksheets[1:]}
@@ -125,7 +120,7 @@ def test_c1_holds_both_parties_seal_blocks(packet):
     assert [annex.index(t) for t in order] == sorted(annex.index(t) for t in order)
     paragraphs = docx_paragraphs(find(packet, "c1", "docx", community=CJ_C1))
     assert "甲方（社区党组织）：中共北京南路社区委员会" in paragraphs
-    other = squash("".join(pdf_pages(find(packet, "c1", "pdf", community=CJ_C3))))
+    other = pdf_text(find(packet, "c1", "pdf", community=CJ_C3))
     assert "甲方联系人：______；乙方联系人：______" in other  # not typed: blanks to fill
     assert other.count("2023年4月1日") == 2
 
@@ -149,7 +144,7 @@ def test_c2_one_section_per_list_type(packet):
     ]
     assert [items[1][2], items[1][-1]] == ["老旧小区加装电梯", "已完成意见征集"]
     assert "共5项：未开始1项，进行中2项，已完成2项。" in [r[0] for r in rows if r]
-    empty = squash("".join(pdf_pages(find(packet, "c2", "pdf", community=CJ_C3))))
+    empty = pdf_text(find(packet, "c2", "pdf", community=CJ_C3))
     assert empty.count("（暂无）") == 3 and "违建拆除政策宣讲" in empty
 
 
@@ -166,14 +161,14 @@ def test_c3_ranks_points_with_ties_sharing_a_rank(packet):
         assert rank == 1 + sum(1 for v in totals.values() if v > points), mid
     assert [r for r, *_ in got] == [1, 2, 2, 4, 4, 6, 7]
     assert [g for *_, g in got] == ["好", "较好", "较好", "一般", "一般", "差", "差"]
-    text = squash("".join(pdf_pages(find(packet, "c3", "pdf", community=CJ_C1))))
+    text = pdf_text(find(packet, "c3", "pdf", community=CJ_C1))
     assert "等次标准：好≥90分，较好≥75分，一般≥60分，差＜60分。" in text
     assert "无故缺席社区活动（-10）" in text and "上一年度" not in text
 
 
 def test_c4_names_the_top_members_of_the_community(packet):
     pdf = find(packet, "c4", "pdf", community=CJ_C1)
-    text = squash("".join(pdf_pages(pdf)))
+    text = pdf_text(pdf)
     assert "北京南路社区2023年度“志愿服务之星”评比结果公示" in text
     assert "马建新" in text and "古丽米拉" in text
     assert "张伟" not in text  # no points, no star
@@ -205,7 +200,7 @@ def test_star_count_and_thresholds_come_from_the_profile(ledger, tmp_path):
     out = tmp_path / "out"
     result = export(ledger, out, "--profile", str(folder), "--forms", "c3,c4", "--community", CJ_C1)
     assert result.exit_code == 0, result.output
-    text = squash("".join(pdf_pages(find(out, "c4", "pdf", community=CJ_C1))))
+    text = pdf_text(find(out, "c4", "pdf", community=CJ_C1))
     # rank ≤ 2: 马建新 (1) and both tied at 80 (2)
     assert "马建新" in text and "阿依古丽·买买提" in text and "王晓东" in text
     assert "李娜" not in text
@@ -216,7 +211,7 @@ def test_star_count_and_thresholds_come_from_the_profile(ledger, tmp_path):
 
 def test_check_report_lists_the_rules_unmet(ledger, tmp_path):
     report = tmp_path / "report.xlsx"
-    result = run("check", str(ledger), "--period", str(YEAR), "--report", str(report))
+    result = formgen("check", str(ledger), "--period", str(YEAR), "--report", str(report))
     assert result.exit_code == 0, result.output
     assert "警告0处" in result.output  # 服务资源, 居民需求清单, 责任落实, 居住地报到 read
     ws = openpyxl.load_workbook(report)["规则检查"]
@@ -234,7 +229,7 @@ def test_check_report_lists_the_rules_unmet(ledger, tmp_path):
 
 def test_blank_forms_in_every_format(tmp_path):
     for form in ("c1", "c2", "c3", "c4"):
-        result = run("blank", form, "--profile", "changji-2023", "--out", str(tmp_path))
+        result = formgen("blank", form, "--profile", "changji-2023", "--out", str(tmp_path))
         assert result.exit_code == 0, result.output
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == sorted(
@@ -245,7 +240,7 @@ def test_blank_forms_in_every_format(tmp_path):
             "志愿服务之星公示_空白.docx", "志愿服务之星公示_空白.pdf",
         ]
     )  # fmt: skip
-    text = squash("".join(pdf_pages(tmp_path / "共驻共治共建协议书_空白.pdf")))
+    text = pdf_text(tmp_path / "共驻共治共建协议书_空白.pdf")
     assert "甲方（盖章）" in text and "乙方（盖章）" in text
 
 

@@ -10,24 +10,18 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 from docx import Document
 from pypdf import PdfReader
 
-from generator.app.cli import main
-from tests.clerks import HB_C1, HB_C2, HB_UNIT, HB_UNIT2, clerk_ledger, hubei_rows
-from tests.helpers import docx_cells, docx_paragraphs, find, manifest, pdf_pages, squash
+from tests.clerks import HB_C1, HB_C2, HB_UNIT, HB_UNIT2, clerk_ledger, formgen, hubei_rows
+from tests.helpers import docx_cells, docx_paragraphs, find, manifest, pdf_pages, pdf_text, squash
 
 YEAR = 2023
 DATE = "2024-01-10"
 
 
-def run(*args: str):
-    return CliRunner().invoke(main, list(args))
-
-
 def export(ledger: Path, out: Path, *extra: str):
-    return run(
+    return formgen(
         "export", str(ledger), "--out", str(out), "--archive", str(out / "archive"),
         "--date", DATE, "--jobs", "1", "--period", str(YEAR), *extra,
     )  # fmt: skip
@@ -61,7 +55,7 @@ def table_rows(path: Path, index: int) -> list[list[str]]:
 
 # ------------------------------------------------------------------ the workbook
 def test_init_writes_the_contracts_sheets_with_dropdowns(tmp_path):
-    result = run("init", "--profile", "hubei-2020", str(tmp_path))
+    result = formgen("init", "--profile", "hubei-2020", str(tmp_path))
     assert result.exit_code == 0, result.output
     wb = openpyxl.load_workbook(tmp_path / "ledger.xlsx")
     heads = {ws.title: [c.value for c in ws[1]] for ws in wb.worksheets[1:]}
@@ -95,7 +89,7 @@ def test_the_seeds_words_are_read_without_a_warning(tmp_path):
     """组织派遣报到, 很满意, 优秀等次, 1-6月, 民生实事: typed as the seed words them; the
     example rows deleted as some clerks do."""
     path = clerk_ledger(tmp_path / "l", "hubei-2020", hubei_rows(YEAR), drop_examples=True)
-    result = run("check", str(path), "--period", str(YEAR))
+    result = formgen("check", str(path), "--period", str(YEAR))
     assert result.exit_code == 0, result.output
     assert "警告0处" in result.output and "错误0处" in result.output
     assert "政策配置 hubei-2020" in result.output  # recorded by init, kept by the clerk's save
@@ -153,7 +147,7 @@ def test_h2_rows_are_the_members_activities_of_the_year(packet, ledger):
         assert [r[0] for r in body] == [str(i) for i in range(1, len(mine) + 1)]
         hours = sum(float(str(r["时长(小时)"]).rstrip("小时")) for r in mine)
         assert sum(float(r[4]) for r in body) == hours
-        text = squash("".join(pdf_pages(find(packet, "h2", "pdf", member_id=mid))))
+        text = pdf_text(find(packet, "h2", "pdf", member_id=mid))
         assert f"参加服务活动次数{len(mine)}次不少于5次达标" in text
         assert f"累计服务时长{hours:g}小时不少于20小时达标" in text
     pages = pdf_pages(find(packet, "h2", "pdf", member_id="0001"))
@@ -170,7 +164,7 @@ def table_rows_all(path: Path) -> list[list[list[str]]]:
 
 
 def test_h2_of_a_member_without_activities_leaves_rows_to_fill(packet):
-    text = squash("".join(pdf_pages(find(packet, "h2", "pdf", member_id="0003"))))
+    text = pdf_text(find(packet, "h2", "pdf", member_id="0003"))
     assert "本年度台账中尚无服务记录，可在下表中手工填写。" in text
     assert "参加服务活动次数0次不少于5次未达标" in text
 
@@ -186,7 +180,7 @@ def test_h2_on_a5(ledger, tmp_path):
 
 
 def test_h3_counts_the_half_year(packet):
-    text = squash("".join(pdf_pages(find(packet, "h3", "pdf", member_id="0001", period="2023H1"))))
+    text = pdf_text(find(packet, "h3", "pdf", member_id="0001", period="2023H1"))
     assert "报告期间：2023年上半年" in text and "报告日期：2023年6月28日" in text
     assert "编号：HB2023-H3-M0001H1-" in text  # member and half in the number
     assert "参加社区（小区）治理、服务活动6次，累计15小时（志愿服务6次）" in text
@@ -194,9 +188,9 @@ def test_h3_counts_the_half_year(packet):
     assert "2023年公开承诺事项2件，其中已完成1件，进行中1件。" in text
     assert "认真学习下沉社区有关文件" in text and "本人签字：" in text
     assert "党支部书记签字：" in text
-    h2 = squash("".join(pdf_pages(find(packet, "h3", "pdf", member_id="0001", period="2023H2"))))
+    h2 = pdf_text(find(packet, "h3", "pdf", member_id="0001", period="2023H2"))
     assert "活动6次，累计15小时" in h2 and "全年参加服务12次。" in h2  # 下半年度 typed
-    other = squash("".join(pdf_pages(find(packet, "h3", "pdf", member_id="0002", period="2023H1"))))
+    other = pdf_text(find(packet, "h3", "pdf", member_id="0002", period="2023H1"))
     assert "按要求参加活动。" in other  # its half typed 1-6月
 
 
@@ -237,7 +231,7 @@ def test_h4_figures_equal_the_ledger(packet):
         f"{g}{grades[g]}人" for g in ("优秀", "合格", "不合格")
     )
     assert figures["全年达到5次、20小时要求"][0] == "2人"  # 0001 (12, 30 h), 0002 (6, 22 h)
-    text = squash("".join(pdf_pages(find(packet, "h4", "pdf", unit=HB_UNIT))))
+    text = pdf_text(find(packet, "h4", "pdf", unit=HB_UNIT))
     assert "特此报告。" in text and "中共黄冈市住房和城乡建设局党组（盖章）" in text
     ws = openpyxl.load_workbook(find(packet, "h4", "xlsx", unit=HB_UNIT)).active
     values = [[c for c in r if c is not None] for r in ws.iter_rows(values_only=True)]
@@ -254,7 +248,7 @@ def test_h4_seal_is_not_alone_on_its_page(packet):
 
 def test_h5_feedback_with_the_communities_seal_blocks(packet):
     pdf = find(packet, "h5", "pdf", unit=HB_UNIT)
-    text = squash("".join(pdf_pages(pdf)))
+    text = pdf_text(pdf)
     assert "2023年度在职党员干部下沉社区（小区）工作考核结果反馈表" in text
     assert text.index(f"{HB_C1}（中共东门社区委员会）") < text.index(
         f"{HB_C2}（中共赤壁社区委员会）"
@@ -284,7 +278,7 @@ def test_quota_of_excellent_fails_by_name_and_blocks_h5_h6(tmp_path):
     """4 of the 10 members of 黄冈市住房和城乡建设局 优秀 (one typed 优秀等次): over 30 %."""
     path = clerk_ledger(tmp_path / "l", "hubei-2020", hubei_rows(YEAR))
     report = tmp_path / "report.xlsx"
-    result = run("check", str(path), "--period", str(YEAR), "--report", str(report))
+    result = formgen("check", str(path), "--period", str(YEAR), "--report", str(report))
     assert result.exit_code == 0, result.output
     assert (
         "[未达标] 优秀等次比例一般不超过30%｜单位 黄冈市住房和城乡建设局："
@@ -318,7 +312,7 @@ def test_quota_of_excellent_fails_by_name_and_blocks_h5_h6(tmp_path):
 
 
 def test_due_lists_the_half_year_report_deadlines():
-    result = run("due", "--profile", "hubei-2020", "--today", "2024-06-01", "--days", "214")
+    result = formgen("due", "--profile", "hubei-2020", "--today", "2024-06-01", "--days", "214")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].startswith("2024年6月30日")
@@ -334,14 +328,14 @@ def test_blank_forms_in_every_format(tmp_path):
     from generator.policy.profile import load_profile
 
     for form in forms_of(load_profile("hubei-2020")).values():
-        result = run("blank", form.id, "--profile", "hubei-2020", "--out", str(tmp_path))
+        result = formgen("blank", form.id, "--profile", "hubei-2020", "--out", str(tmp_path))
         assert result.exit_code == 0, result.output
         made = {Path(p).suffix[1:] for p in result.output.split()}
         assert made == set(form.formats)
         pdf = Path(next(p for p in result.output.split() if p.endswith(".pdf")))
-        text = squash("".join(pdf_pages(pdf)))
+        text = pdf_text(pdf)
         assert squash(form.title.replace("{year}", ""))[:6] in text or form.kind == "notice"
-    a5 = run("blank", "h2", "--profile", "hubei-2020", "--out", str(tmp_path), "--paper", "a5")
+    a5 = formgen("blank", "h2", "--profile", "hubei-2020", "--out", str(tmp_path), "--paper", "a5")
     assert a5.exit_code == 0 and "服务纪实手册_空白_A5.pdf" in a5.output
     paragraphs = docx_paragraphs(tmp_path / "报到登记表_空白.docx")
     assert "回\u3000执" in paragraphs
@@ -357,7 +351,7 @@ def test_a_unit_without_members_and_a_member_without_anything(tmp_path):
     assert not [e for e in docs if e.get("unit") == "黄冈师范学院"]
     text = squash(pages_of(tmp_path / "out", "h1", "0010"))
     assert "□派驻□自主报到" in text and "报到日期" in text
-    assert "未报到" in squash("".join(pdf_pages(find(tmp_path / "out", "h4", "pdf", unit=HB_UNIT))))
+    assert "未报到" in pdf_text(find(tmp_path / "out", "h4", "pdf", unit=HB_UNIT))
 
 
 def pages_of(out: Path, form: str, member: str) -> str:

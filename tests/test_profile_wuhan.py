@@ -9,21 +9,25 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 
-from generator.app.cli import main
 from generator.forms.registry import forms_of
 from generator.policy.profile import PROFILES_DIR, load_profile
 from tests import clerks as clerk
-from tests.helpers import docx_cells, docx_paragraphs, find, manifest, pdf_fonts, pdf_pages, squash
+from tests.clerks import formgen
+from tests.helpers import (
+    docx_cells,
+    docx_paragraphs,
+    find,
+    manifest,
+    pdf_fonts,
+    pdf_pages,
+    pdf_text,
+    squash,
+)
 from tests.wuhan_rows import CIVIL, HOSPITAL, HOUSING, LONG_TEAM, PROJECTS, rows
 
 PROFILE = "wuhan-2021"
 DATE = "2021-04-08"
-
-
-def cli(*args: str):
-    return CliRunner().invoke(main, list(args))
 
 
 @pytest.fixture(scope="module")
@@ -33,16 +37,7 @@ def ledger(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def out(ledger: Path) -> Path:
-    """Every form of the profile in every format, exported as a clerk runs it."""
-    target = ledger.parent / "out"
-    result = cli("export", str(ledger), "--forms", "all", "--period", "2021", "--date", DATE,
-                 "--jobs", "1", "--out", str(target))  # fmt: skip
-    assert result.exit_code == 0, result.output
-    return target
-
-
-def text(path: Path) -> str:
-    return squash("".join(pdf_pages(path)))
+    return clerk.export_all(ledger, "2021", DATE)
 
 
 def test_init_writes_the_profiles_sheets_and_checks_clean(tmp_path):
@@ -58,13 +53,13 @@ def test_init_writes_the_profiles_sheets_and_checks_clean(tmp_path):
     assert '"资源清单,需求清单,项目清单"' in kinds
     red = [c.value for c in wb["服务团队"][1] if c.font.color and c.font.color.rgb == "00C00000"]
     assert red == ["团队名称", "单位"]
-    check = cli("check", str(book))
+    check = formgen("check", str(book))
     assert check.exit_code == 0, check.output
     assert "错误0处" in check.output and "政策配置 wuhan-2021" in check.output
 
 
 def test_forms_lists_w1_to_w3():
-    result = cli("forms", "--profile", PROFILE)
+    result = formgen("forms", "--profile", PROFILE)
     assert result.exit_code == 0
     assert "w1  “三张清单”  —  每单位×社区每年一份；xlsx、pdf" in result.output
     assert "w2  服务团队公示  —  每社区每年一份；docx、pdf" in result.output
@@ -101,17 +96,17 @@ def test_w1_three_lists_in_the_seeds_order_with_partners_and_the_rule(out):
     summary = next(r[0] for r in cells if str(r[0]).startswith("资源清单"))
     assert summary == "资源清单2项，需求清单1项，共建项目清单5项。"
     assert any("原则上4月10日前确定完毕" in str(r[0]) for r in cells)
-    civil = text(find(out, "w1", "pdf", unit=CIVIL))
+    civil = pdf_text(find(out, "w1", "pdf", unit=CIVIL))
     assert "共建项目清单4项。年度“共建项目清单”一般不少于5项，尚差1项。" in civil
     assert HOUSING in civil  # shares the projects it lists too
-    empty = text(find(out, "w1", "pdf", unit=HOSPITAL))
+    empty = pdf_text(find(out, "w1", "pdf", unit=HOSPITAL))
     assert "共建协议签订日期：2021年3月5日" in empty and "尚差5项" in empty
     assert len(pdf_pages(find(out, "w1", "pdf", unit=HOUSING))) == 1
 
 
 def test_w2_shows_captains_phones_in_full_and_masks_every_other(out):
     pdf = find(out, "w2", "pdf", community="百步亭社区")
-    body = text(pdf)
+    body = pdf_text(pdf)
     assert "百步亭社区服务团队公示" in body
     # 「队长及副队长联系方式……进行公开」: the captains' and the vice captain's phones.
     for phone in ("13812345678", "13912345678", "13712345678"):
@@ -138,19 +133,19 @@ def test_w2_masking_is_the_profiles_column_rule(ledger, tmp_path):
         encoding="utf-8",
     )
     args = ("--community", "百步亭社区", "--period", "2021", "--date", DATE, "--jobs", "1")
-    result = cli("notice", "w2", str(ledger), "--profile", str(mine), "--out", "strict", *args)
+    result = formgen("notice", "w2", str(ledger), "--profile", str(mine), "--out", "strict", *args)
     assert result.exit_code == 0, result.output
-    body = text(find(Path("strict"), "w2", "pdf", community="百步亭社区"))
+    body = pdf_text(find(Path("strict"), "w2", "pdf", community="百步亭社区"))
     assert "138****5678" in body and "13812345678" not in body
-    result = cli("notice", "w2", str(ledger), "--no-mask", "--out", "open", *args)
+    result = formgen("notice", "w2", str(ledger), "--no-mask", "--out", "open", *args)
     assert result.exit_code == 0, result.output
-    body = text(find(Path("open"), "w2", "pdf", community="百步亭社区"))
+    body = pdf_text(find(Path("open"), "w2", "pdf", community="百步亭社区"))
     assert "13812345678" in body and "13900001111" in body
 
 
 def test_w2_lists_a_long_team_without_members_as_recruiting(out):
     pdf = find(out, "w2", "pdf", community="花桥社区")
-    body = text(pdf)
+    body = pdf_text(pdf)
     assert squash(LONG_TEAM) in body and "公开招募中" in body
     # 健康义诊服务队 has no 社区: it is the captain's (王芳, 花桥社区); 王芳 joined by name.
     assert "健康义诊服务队" in body and "刘䶮、王芳（共2人）" in body
@@ -164,7 +159,7 @@ def test_w3_a_units_teams_for_the_street(out):
     assert "服务团队备案表" in "".join(docx_paragraphs(find(out, "w3", "docx", unit=HOSPITAL)))
     assert LONG_TEAM in cells and "健康义诊服务队" in cells
     assert "13512345678" in cells and "13612345678" in cells  # internal: phones in full
-    body = text(find(out, "w3", "pdf", unit=HOSPITAL))
+    body = pdf_text(find(out, "w3", "pdf", unit=HOSPITAL))
     assert "填报单位（盖章）：中共江岸区人民医院委员会" in body
     assert "本单位共组建服务团队2支，队员共2人次。" in body
     assert "4月15日前报街道（乡镇）党（工）委备案" in body
@@ -173,7 +168,9 @@ def test_w3_a_units_teams_for_the_street(out):
 
 def test_check_report_lists_the_rules_short_rows_by_name(ledger, tmp_path):
     report = tmp_path / "report.xlsx"
-    result = cli("check", str(ledger), "--period", "2021", "--date", DATE, "--report", str(report))
+    result = formgen(
+        "check", str(ledger), "--period", "2021", "--date", DATE, "--report", str(report)
+    )
     assert result.exit_code == 0, result.output
     out = result.output
     projects = "年度“共建项目清单”一般不少于5项（原则上4月10日前确定完毕）"
@@ -192,7 +189,7 @@ def test_check_report_lists_the_rules_short_rows_by_name(ledger, tmp_path):
 
 
 def test_due_lists_the_seeds_deadlines():
-    result = cli("due", "--profile", PROFILE, "--today", "2021-04-01", "--days", "30")
+    result = formgen("due", "--profile", PROFILE, "--today", "2021-04-01", "--days", "30")
     assert result.exit_code == 0, result.output
     lines = result.output
     assert "2021年4月10日（还有9天）" in lines and "--forms w1 --period 2021" in lines
@@ -203,7 +200,7 @@ def test_due_lists_the_seeds_deadlines():
 @pytest.mark.parametrize("form_id", ["w1", "w2", "w3"])
 def test_blank_forms(form_id, tmp_path):
     form = forms_of(load_profile(PROFILE))[form_id]
-    result = cli("blank", form_id, "--profile", PROFILE, "--out", str(tmp_path))
+    result = formgen("blank", form_id, "--profile", PROFILE, "--out", str(tmp_path))
     assert result.exit_code == 0, result.output
     made = sorted(p.suffix for p in tmp_path.iterdir())
     assert made == sorted(f".{f}" for f in form.formats)
@@ -218,7 +215,7 @@ def test_blank_forms(form_id, tmp_path):
 
 def test_an_empty_workbook_exports_nothing_and_says_why(tmp_path):
     book = clerk.init(tmp_path, PROFILE)
-    result = cli("export", str(book), "--forms", "all", "--period", "2021", "--jobs", "1")
+    result = formgen("export", str(book), "--forms", "all", "--period", "2021", "--jobs", "1")
     assert result.exit_code == 2  # nothing to make: a usage error, nothing written
     assert "没有符合条件的文件可生成" in result.output
     assert not (tmp_path / "output").exists()
@@ -229,7 +226,7 @@ def test_a_team_or_captain_that_does_not_exist_is_named(tmp_path):
     data["团队成员"].append({"编号": "0002", "团队名称": "红色物业服务对"})  # a typo
     data["服务团队"].append({"团队名称": "夜巡队", "单位": HOUSING, "队长编号": "0099"})
     book = clerk.ledger(tmp_path / "l", PROFILE, data)
-    result = cli("check", str(book), "--period", "2021")
+    result = formgen("check", str(book), "--period", "2021")
     assert result.exit_code == 1
     assert (
         "工作表「团队成员」，第9行，列「团队名称」，值「红色物业服务对」："

@@ -9,21 +9,16 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 
-from generator.app.cli import main
 from generator.forms.registry import forms_of
 from generator.policy.profile import load_profile
 from tests import clerks as clerk
-from tests.helpers import docx_paragraphs, find, manifest, pdf_fonts, pdf_pages, squash
+from tests.clerks import formgen
+from tests.helpers import docx_paragraphs, find, manifest, pdf_fonts, pdf_pages, pdf_text, squash
 from tests.xuancheng_rows import EDUCATION, HOSPITAL, HOUSEHOLDS, HOUSING, LONG_UNIT, rows
 
 PROFILE = "xuancheng-2021"
 DATE = "2021-09-01"
-
-
-def cli(*args: str):
-    return CliRunner().invoke(main, list(args))
 
 
 @pytest.fixture(scope="module")
@@ -33,16 +28,7 @@ def ledger(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def out(ledger: Path) -> Path:
-    """Every form of the profile in every format, exported as a clerk runs it."""
-    target = ledger.parent / "out"
-    result = cli("export", str(ledger), "--forms", "all", "--period", "2021", "--date", DATE,
-                 "--jobs", "1", "--out", str(target))  # fmt: skip
-    assert result.exit_code == 0, result.output
-    return target
-
-
-def text(path: Path) -> str:
-    return squash("".join(pdf_pages(path)))
+    return clerk.export_all(ledger, "2021", DATE)
 
 
 def test_init_writes_the_profiles_sheets_and_checks_clean(tmp_path):
@@ -60,7 +46,7 @@ def test_init_writes_the_profiles_sheets_and_checks_clean(tmp_path):
         '"大工委,大党委,社区党组织,小区党支部,楼栋党小组,党员楼栋长,业委会,物业服务企业"' in lists
     )
     assert "清单" not in wb.sheetnames and "服务团队" not in wb.sheetnames
-    check = cli("check", str(book))
+    check = formgen("check", str(book))
     assert check.exit_code == 0, check.output
     assert "错误0处" in check.output and "政策配置 xuancheng-2021" in check.output
 
@@ -92,7 +78,7 @@ def test_x1_plates_on_a_page_are_exactly_that_pages_households(out):
     assert "1栋1单元101室" in pages[0] and HOUSING + "、" + EDUCATION in pages[0]
     assert "翠竹园小区党支部亮明身份亮出承诺" in pages[0]
     assert pages[1].index("钱进") < pages[1].index("李娜") < pages[1].index("郑强")  # 12栋 last
-    xilin = squash("".join(pdf_pages(find(out, "x1", "pdf", compound="西林小区"))))
+    xilin = pdf_text(find(out, "x1", "pdf", compound="西林小区"))
     assert "何平欧阳娜娜司马相如" in xilin and squash(LONG_UNIT) in xilin
     assert xilin.count("共产党员户") == 2
 
@@ -144,7 +130,7 @@ def test_x2_every_level_with_its_people_and_the_rules_flags(out):
     assert "梅园社区“大党委”" not in flags and "翠竹园小区党支部" not in flags  # within bounds
     summary = next(r[0] for r in cells if str(r[0]).startswith("党员干部联户"))
     assert summary == "党员干部联户：本社区居住的在职党员干部13名，其中党员12名，分布在2个小区。"
-    xilin = text(find(out, "x2", "pdf", community="西林社区"))
+    xilin = pdf_text(find(out, "x2", "pdf", community="西林社区"))
     assert "西林小区业委会" in xilin and "未达到要求" not in xilin  # 2 of 4: 50 %
     assert "澄江街道" not in xilin  # the other street's 大工委
 
@@ -178,13 +164,13 @@ def test_x3_letter_and_its_receipt_on_one_page(out):
     paras = docx_paragraphs(find(out, "x3", "docx", member_id="0001"))
     assert "中共宣城市住房和城乡建设局党组：" in paras and "回　执" in paras
     # Referenced by 姓名 + 所在单位, nothing recorded about a talk or rectification.
-    lu = text(find(out, "x3", "pdf", member_id="0003"))
+    lu = pdf_text(find(out, "x3", "pdf", member_id="0003"))
     assert "刘䶮" in lu and "截至目前未按期整改到位。" in lu and "约谈" not in lu.split("根据")[0]
 
 
 def test_x4_exposes_only_reported_records_masked(out):
     pdf = find(out, "x4", "pdf", compound="翠竹园")
-    body = text(pdf)
+    body = pdf_text(pdf)
     assert "翠竹园住户党员负面行为通报" in body and "进行‘曝光’" in body
     assert "汪海" in body and "刘䶮" in body and "陈晓燕" not in body  # 0004: not reported
     assert "1栋1单元***室" in body and "101室" not in body
@@ -197,7 +183,9 @@ def test_x4_exposes_only_reported_records_masked(out):
 
 def test_check_report_lists_the_rules_short_rows(ledger, tmp_path):
     report = tmp_path / "report.xlsx"
-    result = cli("check", str(ledger), "--period", "2021", "--date", DATE, "--report", str(report))
+    result = formgen(
+        "check", str(ledger), "--period", "2021", "--date", DATE, "--report", str(report)
+    )
     assert result.exit_code == 0, result.output
     out = result.output
     share = "业主委员会成员中党员比例不低于50%"
@@ -228,7 +216,7 @@ def test_a_level_typed_in_other_words_is_read_and_an_unknown_one_named(tmp_path)
         {"层级": "居委会", "组织名称": "西林居委会", "姓名": "何平", "社区": "西林社区"},
     ]
     book = clerk.ledger(tmp_path / "l", PROFILE, data)
-    result = cli("check", str(book), "--period", "2021")
+    result = formgen("check", str(book), "--period", "2021")
     assert result.exit_code == 1
     assert "工作表「组织架构」，第4行，列「层级」，值「居委会」" in result.output
     assert "第3行" not in result.output  # 网格党支部 is 小区党支部
@@ -237,7 +225,7 @@ def test_a_level_typed_in_other_words_is_read_and_an_unknown_one_named(tmp_path)
 @pytest.mark.parametrize("form_id", ["x1", "x2", "x3", "x4"])
 def test_blank_forms(form_id, tmp_path):
     form = forms_of(load_profile(PROFILE))[form_id]
-    result = cli("blank", form_id, "--profile", PROFILE, "--out", str(tmp_path))
+    result = formgen("blank", form_id, "--profile", PROFILE, "--out", str(tmp_path))
     assert result.exit_code == 0, result.output
     made = sorted(p.suffix for p in tmp_path.iterdir())
     assert made == sorted(f".{f}" for f in form.formats)
@@ -253,12 +241,12 @@ def test_blank_forms(form_id, tmp_path):
 
 
 def test_a_compound_without_party_households_gets_no_plates_but_no_error(ledger, tmp_path):
-    result = cli("export", str(ledger), "--forms", "x1", "--compound", "锦城花园",
-                 "--period", "2021", "--jobs", "1", "--out", str(tmp_path / "o"))  # fmt: skip
+    result = formgen("export", str(ledger), "--forms", "x1", "--compound", "锦城花园",
+                     "--period", "2021", "--jobs", "1", "--out", str(tmp_path / "o"))  # fmt: skip
     assert result.exit_code == 2 and "没有符合条件的文件可生成" in result.output
 
 
 def test_x3_for_a_unit_member_in_another_community(out):
-    body = text(find(out, "x3", "pdf", member_id="0030"))
+    body = pdf_text(find(out, "x3", "pdf", member_id="0030"))
     assert "中共宣州区人民医院委员会：" in body and "中共西林社区委员会（盖章）" in body
     assert "违规饲养犬只。" in body and HOSPITAL in body

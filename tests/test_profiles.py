@@ -9,20 +9,15 @@ import subprocess
 from pathlib import Path
 
 import yaml
-from click.testing import CliRunner
 
-from generator.app.cli import main
 from generator.policy.profile import PROFILES_DIR
+from tests.clerks import formgen
 from tests.conftest import write_ledger
-from tests.helpers import docx_cells, docx_paragraphs, manifest, pdf_pages, squash
+from tests.helpers import docx_cells, docx_paragraphs, manifest, pdf_pages, pdf_text, squash
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIYAN = PROFILES_DIR / "shiyan-2023"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-
-
-def run(*args: str):
-    return CliRunner().invoke(main, [*args])
 
 
 def my_city(tmp_path: Path) -> Path:
@@ -37,7 +32,7 @@ def my_city(tmp_path: Path) -> Path:
 
 
 def test_forms_lists_what_a_profile_offers():
-    result = run("forms")
+    result = formgen("forms")
     assert result.exit_code == 0, result.output
     for line in ("a1  附件1 党员干部基本情况公示表", "a5  附件5", "n1  党员干部亮身份公示"):
         assert line in result.output
@@ -56,8 +51,8 @@ def test_a_clerks_copy_of_a_profile_works_without_touching_code(tmp_path):
     )
     ledger = write_ledger(tmp_path / "ledger.xlsx")
     out = tmp_path / "o"
-    result = run("export", str(ledger), "--profile", str(folder), "--forms", "a2",
-                 "--out", str(out), "--jobs", "1", "--date", "2026-03-01")  # fmt: skip
+    result = formgen("export", str(ledger), "--profile", str(folder), "--forms", "a2",
+                     "--out", str(out), "--jobs", "1", "--date", "2026-03-01")  # fmt: skip
     assert result.exit_code == 0, result.output
     entries = [e for e in manifest(out) if e["unit"] == "十堰市民政局"]
     pdf = next(out / e["path"] for e in entries if e["format"] == "pdf")
@@ -68,19 +63,19 @@ def test_a_clerks_copy_of_a_profile_works_without_touching_code(tmp_path):
 
 def test_init_records_the_profile_and_later_commands_use_it(tmp_path):
     folder = my_city(tmp_path)
-    made = run("init", str(tmp_path / "book"), "--profile", str(folder))
+    made = formgen("init", str(tmp_path / "book"), "--profile", str(folder))
     assert made.exit_code == 0, made.output
-    check = run("check", str(tmp_path / "book" / "ledger.xlsx"))
+    check = formgen("check", str(tmp_path / "book" / "ledger.xlsx"))
     assert check.exit_code == 0, check.output
     assert "政策配置 my-city" in check.output
-    shipped = run("init", str(tmp_path / "book2"))
+    shipped = formgen("init", str(tmp_path / "book2"))
     assert shipped.exit_code == 0
-    again = run("check", str(tmp_path / "book2" / "ledger.xlsx"))
+    again = formgen("check", str(tmp_path / "book2" / "ledger.xlsx"))
     assert "政策配置 shiyan-2023" in again.output
 
 
 def test_an_unknown_profile_is_a_usage_error_naming_the_known_ones(tmp_path):
-    result = run("forms", "--profile", "nowhere-2099")
+    result = formgen("forms", "--profile", "nowhere-2099")
     assert result.exit_code == 2
     assert "找不到政策配置「nowhere-2099」" in result.output and "shiyan-2023" in result.output
 
@@ -90,17 +85,17 @@ def test_a_new_form_is_one_folder(tmp_path):
     folder (tests/fixtures/forms/t1): listed, built, exported in every format."""
     folder = my_city(tmp_path)
     shutil.copytree(FIXTURES / "forms" / "t1", folder / "forms" / "t1")
-    built = run("templates", "build", "--profile", str(folder), "--form", "t1")
+    built = formgen("templates", "build", "--profile", str(folder), "--form", "t1")
     assert built.exit_code == 0, built.output
-    listed = run("forms", "--profile", str(folder))
+    listed = formgen("forms", "--profile", str(folder))
     assert "t1  楼栋党员干部签到表" in listed.output
     ledger = write_ledger(tmp_path / "ledger.xlsx")
     out = tmp_path / "o"
-    result = run("export", str(ledger), "--profile", str(folder), "--forms", "t1",
-                 "--out", str(out), "--jobs", "1", "--date", "2026-03-01")  # fmt: skip
+    result = formgen("export", str(ledger), "--profile", str(folder), "--forms", "t1",
+                     "--out", str(out), "--jobs", "1", "--date", "2026-03-01")  # fmt: skip
     assert result.exit_code == 0, result.output
     files = {(e["compound"], e["format"]): out / e["path"] for e in manifest(out)}
-    pdf = squash("".join(pdf_pages(files[("阳光花园", "pdf")])))
+    pdf = pdf_text(files[("阳光花园", "pdf")])
     assert "阳光花园楼栋党员干部签到表" in pdf and "刘䶮" in pdf and "张伟" in pdf
     assert pdf.count("（盖章）") == 2 and "小区党支部书记签字：" in pdf
     cells = docx_cells(files[("阳光花园", "docx")])

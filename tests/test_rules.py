@@ -7,16 +7,11 @@ import datetime as dt
 import zipfile
 
 import openpyxl
-from click.testing import CliRunner
 
-from generator.app.cli import main
 from generator.policy.period import Period
 from generator.policy.rules import evaluate
+from tests.clerks import formgen
 from tests.conftest import ledger_rows, write_ledger
-
-
-def run(*args: str):
-    return CliRunner().invoke(main, [*args])
 
 
 def _failing(report) -> dict[str, set[str]]:
@@ -43,8 +38,8 @@ def test_report_lists_exactly_the_known_shortfalls(ledger_path, tmp_path):
     # 0001×2, 0002×1; posts held in 住建局 (1 of 2), 民政局 (1 of 2), none in 人民医院 (0 of 1);
     # activities 0001 on 4-08 and 0005 on 5-08 (both in Q2).
     report = tmp_path / "report.xlsx"
-    result = run("check", str(ledger_path), "--period", "2026", "--report", str(report),
-                 "--date", "2026-06-30")  # fmt: skip
+    result = formgen("check", str(ledger_path), "--period", "2026", "--report", str(report),
+                     "--date", "2026-06-30")  # fmt: skip
     assert result.exit_code == 0, result.output
     failing = _failing(report)
     assert failing[DECISIONS] == {"0002", "0003", "0004", "0005"}
@@ -86,15 +81,15 @@ def test_meeting_types_in_the_seeds_words_export(tmp_path):
         ["0003", "", "", "2026-06-02", "楼栋议事会", "楼道照明"],
     ]
     ledger = write_ledger(tmp_path / "l.xlsx", rows)
-    check = run("check", str(ledger))
+    check = formgen("check", str(ledger))
     assert check.exit_code == 0, check.output
     warned = [line for line in check.output.splitlines() if "楼栋议事会" in line]
     assert len(warned) == 1 and "[警告]" in warned[0] and "第9行" in warned[0]
     assert "会议类型" in warned[0] and "最接近的是" in warned[0]
     assert "小区业主会议" not in check.output and "小区党员、业主会议" not in check.output
     out = tmp_path / "o"
-    result = run("export", str(ledger), "--forms", "a2", "--out", str(out), "--jobs", "1",
-                 "--date", "2026-03-01")  # fmt: skip
+    result = formgen("export", str(ledger), "--forms", "a2", "--out", str(out), "--jobs", "1",
+                     "--date", "2026-03-01")  # fmt: skip
     assert result.exit_code == 0, result.output
 
 
@@ -102,7 +97,7 @@ def test_a_printed_closed_set_still_refuses_an_unknown_value(tmp_path):
     """任职岗位 is printed on 附件4: an unknown post is an error naming the nearest."""
     rows = ledger_rows()
     rows["小区任职"].append(["0002", "", "", "楼长", "2026-04-01", ""])
-    result = run("check", str(write_ledger(tmp_path / "l.xlsx", rows)))
+    result = formgen("check", str(write_ledger(tmp_path / "l.xlsx", rows)))
     assert result.exit_code == 1
     line = next(x for x in result.output.splitlines() if "楼长" in x)
     assert "[错误]" in line and "任职岗位" in line and "第5行" in line and "楼栋长" in line
@@ -111,7 +106,7 @@ def test_a_printed_closed_set_still_refuses_an_unknown_value(tmp_path):
 def test_a_members_bad_row_is_reported_once_not_at_every_sheet_pointing_to_it(tmp_path):
     rows = ledger_rows()
     rows["党员干部"][3][5] = "12345"  # 0003's phone: too short
-    result = run("check", str(write_ledger(tmp_path / "l.xlsx", rows)))
+    result = formgen("check", str(write_ledger(tmp_path / "l.xlsx", rows)))
     assert result.exit_code == 1
     errors = [x for x in result.output.splitlines() if x.startswith("[错误]")]
     assert len(errors) == 1, errors

@@ -8,16 +8,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from generator.app.cli import main
 from generator.render.docx import is_edited
 from generator.render.office import ensure
-from tests.helpers import docx_cells, find, pdf_pages, squash
-
-
-def run(*args: str):
-    return CliRunner().invoke(main, [*args])
+from tests.clerks import formgen
+from tests.helpers import docx_cells, find, pdf_text
 
 
 def edit_as_word_does(path: Path) -> None:
@@ -43,13 +38,13 @@ def edit_as_word_does(path: Path) -> None:
 
 
 def test_copy_gives_the_forms_word_template_unedited(tmp_path):
-    result = run("templates", "copy", "a5", str(tmp_path / "mine"))
+    result = formgen("templates", "copy", "a5", str(tmp_path / "mine"))
     assert result.exit_code == 0, result.output
     copied = tmp_path / "mine" / "a5.docx"
     assert copied.is_file() and not is_edited(copied)
     edit_as_word_does(copied)
     assert is_edited(copied)
-    check = run("templates", "check", "--dir", str(tmp_path / "mine"))
+    check = formgen("templates", "check", "--dir", str(tmp_path / "mine"))
     assert check.exit_code == 0, check.output
 
 
@@ -57,18 +52,18 @@ def test_an_edited_a5_reaches_the_docx_and_the_pdf(tmp_path, ledger_path):
     if ensure(install=True) is None:
         pytest.skip("LibreOffice cannot be installed here: the PDF would keep the built-in layout")
     mine = tmp_path / "mine"
-    assert run("templates", "copy", "a5", str(mine)).exit_code == 0
+    assert formgen("templates", "copy", "a5", str(mine)).exit_code == 0
     edit_as_word_does(mine / "a5.docx")
     out = tmp_path / "o"
-    result = run("export", str(ledger_path), "--forms", "a5", "--templates", str(mine),
-                 "--out", str(out), "--jobs", "1",
-                 "--date", "2026-03-01")  # fmt: skip
+    result = formgen("export", str(ledger_path), "--forms", "a5", "--templates", str(mine),
+                     "--out", str(out), "--jobs", "1",
+                     "--date", "2026-03-01")  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "「a5.docx」已修改" in result.output and "LibreOffice" in result.output
     docx = find(out, "a5", "docx", member_id="0001")
     cells = docx_cells(docx)
     assert "现居住地址" in cells and "家庭住址" not in cells and "刘䶮" in cells
-    pdf = squash("".join(pdf_pages(find(out, "a5", "pdf", member_id="0001"))))
+    pdf = pdf_text(find(out, "a5", "pdf", member_id="0001"))
     assert "现居住地址" in pdf and "刘䶮" in pdf and "家庭住址" not in pdf
 
 
@@ -79,13 +74,13 @@ def test_without_libreoffice_the_run_says_the_pdf_keeps_the_built_in_layout(
 
     monkeypatch.setattr(office, "ensure", lambda install=True: None)
     mine = tmp_path / "mine"
-    assert run("templates", "copy", "a5", str(mine)).exit_code == 0
+    assert formgen("templates", "copy", "a5", str(mine)).exit_code == 0
     edit_as_word_does(mine / "a5.docx")
     out = tmp_path / "o"
-    result = run("export", str(ledger_path), "--forms", "a5", "--templates", str(mine),
-                 "--out", str(out), "--jobs", "1", "--date", "2026-03-01")  # fmt: skip
+    result = formgen("export", str(ledger_path), "--forms", "a5", "--templates", str(mine),
+                     "--out", str(out), "--jobs", "1", "--date", "2026-03-01")  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "没有 LibreOffice" in result.output and "仍按内置版式" in result.output
-    pdf = squash("".join(pdf_pages(find(out, "a5", "pdf", member_id="0001"))))
+    pdf = pdf_text(find(out, "a5", "pdf", member_id="0001"))
     assert "家庭住址" in pdf
     assert "现居住地址" in docx_cells(find(out, "a5", "docx", member_id="0001"))
