@@ -20,17 +20,20 @@ a CID-keyed CFF, and gives
 ``chars`` restricts the font to those characters' glyphs (and .notdef): a big font of
 which a document only ever needs a few characters (Noto Serif CJK's "_") loads in a
 blink. The first load of a font runs fontTools (its CFF desubroutinized, the restriction
-done by ``fontTools.subset``) and keeps the result on disk — one file, under
-``$XDG_CACHE_HOME/formgen/cff`` or else ``<tempdir>/formgen-<uid>/cff``, named by the
-font file's path, size and mtime, the index, the chars and ``_VERSION`` — so every later
-process only reads that file and splits its CFF into charstrings (no fontTools).
-Loads are memoized per process. A font that is not a CID-keyed CFF raises RuntimeError.
+done by ``fontTools.subset``; some 20 s for the whole FandolFang) and keeps the result
+on disk — one file, under ``$XDG_CACHE_HOME/formgen/cff`` or else
+``<tempdir>/formgen-<uid>/cff``, named and checked by the font file's path, size and
+mtime, the index, the chars and ``_VERSION`` — so every later process maps that file and
+reads the offsets of its charstrings (a few ms, no fontTools). A missing, stale or broken
+cache file is made anew. Loads are memoized per process. A font that is not a CID-keyed
+CFF raises RuntimeError.
 
-A subset is assembled from those pre-split charstrings in pure Python: header, Name,
-Top DICT (offsets written as 5-byte integers, so its size is known beforehand), String
-and Global Subr INDEXes copied, then charset (format 0), FDSelect (format 3),
-CharStrings, FDArray and the Private DICTs (Subrs dropped: the charstrings call none).
-Same CIDs in, same bytes out.
+A subset is assembled from those charstrings in pure Python: header, Name INDEX (the
+CFF's own name, which in a collection may be another face's than ``ps_name``), Top DICT
+(offsets written as 5-byte integers, so its size is known beforehand), String and Global
+Subr INDEXes copied, then charset (format 0), FDSelect (format 3), CharStrings, FDArray
+(the Font DICTs used, renumbered) and their Private DICTs (Subrs dropped: the charstrings
+call none). Same CIDs in, same bytes out.
 """
 
 from __future__ import annotations
