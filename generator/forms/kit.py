@@ -77,6 +77,7 @@ def page(form: Form) -> dict[str, Any]:
         "landscape": form.landscape,
         "margin": margin,
         "size": float(form.page.get("table_size", TABLE_SIZE.get(form.kind, 12.0))),
+        **({"grid": form.page["grid"]} if "grid" in form.page else {}),
     }
 
 

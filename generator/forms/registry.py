@@ -199,12 +199,17 @@ _MODULES: dict[Path, ModuleType] = {}
 
 def code_of(form: Form) -> ModuleType:
     """The form's own code (``<id>.py`` in its folder), imported once per process."""
-    path = form.folder / f"{form.id}.py"
+    return code_at(form.folder / f"{form.id}.py")
+
+
+def code_at(path: Path) -> ModuleType:
+    """The form code at ``path`` (a form folder's ``<id>.py``), imported once per process
+    (a worker finds a form's stamp recipe by it)."""
     if path not in _MODULES:
         if not path.is_file():
             raise TemplateError(str(path), "找不到表单的取数代码")
-        slug = re.sub(r"\W", "_", form.profile)
-        name = f"formgen_forms.{slug}.{form.id}"
+        slug = re.sub(r"\W", "_", path.parent.parent.parent.name)
+        name = f"formgen_forms.{slug}.{path.stem}"
         spec = importlib.util.spec_from_file_location(name, path)
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)

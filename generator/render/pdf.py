@@ -165,6 +165,12 @@ class CompiledTypst:
         self._last = (shared, path)
         return {**ctx, "frame": path}
 
+    def frame_file(self, ctx: dict[str, Any]) -> Path:
+        """The frame PDF a document of a framed template is drawn over (laid out now if
+        it is the first of its kind in this process)."""
+        path = self._framed(ctx)["frame"]
+        return self.compile_root / path[1:]
+
     def _compile(self, contexts: list[dict[str, Any]], stamp: dt.datetime | None) -> bytes:
         if self.fields is not None:
             contexts = [self._framed(c) for c in contexts]

@@ -17,6 +17,7 @@ from generator.errors import UserError
 if TYPE_CHECKING:  # the backends are imported on first use: `formgen --help` needs none
     from generator.render.docx import CompiledDocx
     from generator.render.pdf import CompiledTypst
+    from generator.render.stamp import Stamped
     from generator.render.xlsx import ColumnLike, CompiledXlsx
 
 Context = dict[str, Any]
@@ -41,6 +42,7 @@ class Layout:
     summary: bool = False
     version: str = ""
     pdf_from_docx: bool = False  # a clerk edited the DOCX: its PDF comes from it (LibreOffice)
+    stamp: str = ""  # the form code whose ``stamp`` draws the PDF's fill (render/stamp.py)
 
     def docx_for(self, variant: str) -> Path:
         return self.docx.get(variant) or self.docx[""]
@@ -52,6 +54,7 @@ class Renderers:
     def __init__(self) -> None:
         self._docx: dict[tuple[str, str], CompiledDocx] = {}
         self._typst: dict[tuple[str, str], CompiledTypst] = {}
+        self._stamped: dict[tuple[str, str], Stamped] = {}
         self._xlsx: dict[str, CompiledXlsx] = {}
         self._fingerprints: dict[tuple[str, str, str], str] = {}
 
@@ -81,6 +84,8 @@ class Renderers:
                 from generator.render.office import convert
 
                 return convert([self.render(layout, "docx", ctx, stamp)])[0]
+            if layout.stamp:
+                return self._stamped_for(layout, ctx).render(ctx, stamp)
             return self._typst_for(layout, ctx).render(with_qr(ctx), stamp)
         if fmt == "xlsx":
             if layout.key not in self._xlsx:
@@ -106,6 +111,8 @@ class Renderers:
             from generator.render.office import convert
 
             return convert([self.render(layout, "docx", c, stamp) for c in contexts])
+        if layout.stamp:
+            return self._stamped_for(layout, contexts[0]).render_many(contexts, stamp, ids)
         typ = self._typst_for(layout, contexts[0])
         return typ.render_many([with_qr(c) for c in contexts], stamp, ids)
 
@@ -116,6 +123,16 @@ class Renderers:
 
             self._typst[key] = CompiledTypst(layout.typ, layout.mounts)
         return self._typst[key]
+
+    def _stamped_for(self, layout: Layout, ctx: Context) -> Stamped:
+        key = (layout.key, self.variant(ctx))
+        if key not in self._stamped:
+            from generator.forms.registry import code_at
+            from generator.render.stamp import Stamped
+
+            recipe = code_at(Path(layout.stamp)).stamp
+            self._stamped[key] = Stamped(self._typst_for(layout, ctx), recipe)
+        return self._stamped[key]
 
     def fingerprint(self, layout: Layout, fmt: str, ctx: Context) -> str:
         """A hash of everything besides the context that shapes the document's bytes."""
@@ -130,6 +147,11 @@ class Renderers:
                 }
                 for typ in sorted(typs | set(layout.typ.parent.glob("*.typ"))):
                     h.update(typ.read_bytes())
+                if layout.stamp:  # the recipe and the code drawing it
+                    from generator.render import stamp
+
+                    h.update(Path(layout.stamp).read_bytes())
+                    h.update(Path(stamp.__file__).read_bytes())
             else:
                 h.update(repr((layout.columns, layout.label, layout.landscape)).encode())
             self._fingerprints[key] = h.hexdigest()

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator import __version__
-from generator.forms.registry import TEMPLATES, Form
+from generator.forms.registry import TEMPLATES, Form, code_of
 from generator.render.docx import is_edited
 from generator.render.office import soffice
 from generator.render.renderers import PAPER_VARIANTS, Layout
@@ -36,6 +36,9 @@ def layout_of(form: Form, template_dir: Path | None = None, office: bool | None 
     edited = "pdf" in form.formats and "docx" in form.formats and is_edited(docx[""])
     if edited and office is None:
         office = soffice() is not None
+    own = typ.parent.resolve() == form.folder.resolve()  # not a clerk's edited copy
+    recipe = form.folder / f"{form.id}.py"
+    stamped = own and "pdf" in form.formats and hasattr(code_of(form), "stamp")
     return Layout(
         key=f"{form.profile}/{form.id}" + (f"@{template_dir}" if template_dir else ""),
         typ=typ,
@@ -47,6 +50,7 @@ def layout_of(form: Form, template_dir: Path | None = None, office: bool | None 
         summary=True,
         version=__version__,
         pdf_from_docx=bool(edited and office),
+        stamp=str(recipe) if stamped and not (edited and office) else "",
     )
 
 
@@ -80,6 +84,7 @@ def relocated(state: RunState) -> RunState:
                 typ=_moved(lay.typ, old, TEMPLATES),
                 mounts=tuple((name, _moved(folder, old, TEMPLATES)) for name, folder in lay.mounts),
                 docx={v: _moved(p, old, TEMPLATES) for v, p in lay.docx.items()},
+                stamp=str(_moved(Path(lay.stamp), old, TEMPLATES)) if lay.stamp else "",
             )
             for key, lay in state.layouts.items()
         }

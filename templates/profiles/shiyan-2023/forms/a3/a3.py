@@ -93,3 +93,27 @@ def docx(b: Any, form: Form, profile: Profile) -> Any:
     b.row_height(tbl.rows[3], 45)
     b.footer_lines(doc)
     return doc
+
+
+def stamp(fill: Any, d: Context) -> None:
+    """The fill of a3.typ, drawn straight into the page (generator/render/stamp.py):
+    the member's name, post and residence, the pledged items under 我承诺, the date, the
+    measures, the 填报人 line and the number band."""
+    from generator.render.stamp import LABEL_HEIGHT, PT, Grid, number_band
+
+    g = Grid.of(d["page"])
+    size = 12.0
+    number_band(fill, d)
+    fill.two_sided(0, LABEL_HEIGHT + 10.1, fill.width, d["head_left"], d["head_right"], size=size)
+    fill.text(*g.cell(1, 0, 1, 5 * PT), d["name"], size=size, min_size=6)
+    fill.text(*g.cell(3, 0, 1, 5 * PT), d["job"], size=size, min_size=6)
+    fill.text(*g.cell(1, 1, 3, 5 * PT), d["residence"], size=size, min_size=6)
+    x, y, w, h = g.cell(1, 2, 3, 4.0)
+    # under 我承诺 (the frame's), each item a block 3 mm below the last, 2 em in
+    fill.paragraphs(x, y + fill.cap(size) + 3.0, w, d["items"], size=size, gap=3.0,
+                    indent=2 * size * PT)  # fmt: skip
+    # 承诺时间 on the first of the cell's last lines (8.7 + 15.5 + 9 mm), 45 % in
+    fill.one_line(x + 0.45 * w, y + h - 33.2, 0.55 * w, f"承诺时间：{d['pledge_date']}", size=size)
+    x, y, w, h = g.cell(1, 3, 3, 4.0)
+    fill.paragraphs(x, y, w, d["measures"], size=size, gap=3.0)
+    fill.two_sided(0, g.below + 3, fill.width, d["foot_left"], d["foot_right"], size=size)

@@ -127,3 +127,46 @@ def docx(b: Any, form: Form, profile: Profile) -> Any:
     p.paragraph_format.space_before = b.Pt(3)
     b.para(doc, "{{ notes }}", b.FANG, 9)
     return doc
+
+
+def stamp(fill: Any, d: Context) -> None:
+    """The fill of a5.typ, drawn straight into the page (generator/render/stamp.py):
+    each member's text in the cells, the grades, a seal line that is not the frame's,
+    the 填报人 line and the number band."""
+    from generator.render.stamp import LABEL_HEIGHT, PT, Grid, number_band
+
+    g = Grid.of(d["page"])
+    size = 11.0
+    number_band(fill, d)
+    fill.two_sided(0, LABEL_HEIGHT + 9.6, fill.width, d["head_left"], d["head_right"], size=size)
+    fill.text(*g.cell(1, 0), d["name"], size=size, min_size=6)
+    fill.text(*g.cell(3, 0), d["job"], size=size, min_size=6)
+    rows = (("address", "horizon", 1.5), ("posts", "horizon", 1.5), ("activity", "top", 2.5),
+            ("duty", "horizon", 1.5))  # fmt: skip
+    for row, (key, valign, inset) in enumerate(rows, start=1):
+        cell = g.cell(1, row, 3, inset)
+        fill.text(*cell, d[key], size=size, min_size=6, align="left", valign=valign)
+    n = len(d["blocks"])
+    for i, b in enumerate(d["blocks"]):
+        col, row, span = (3, 5 + i // 2, 1) if i % 2 else (1, 5 + i // 2, 3 if i == n - 1 else 1)
+        x, top, w, h = g.cell(col, row, span, (3.5, 2.5, 2.0))
+        y = top
+        room = h - 4 * 5.5 - 1  # above the signer, seal and date lines (sig-room)
+        if b["comment"]:  # sig-top: a long comment shrinks above the grades
+            room -= (2 * size * 1.45 + 6) * PT if b["grades"] else 0
+            if fill.rough(b["comment"], w, room, size, 0.45):
+                y += fill.fit(x, y, w, room, b["comment"], size=size, min_size=6, leading=0.45)
+            else:
+                lines = fill.lines(b["comment"], w, size)
+                fill.draw(lines, x, y, w, size, 0.45)
+                y += fill.height(lines, size, 0.45)
+            y += 0.5 * size * PT  # the paragraphs' spacing
+        if b["grades"]:
+            fill.paragraphs(x, y, w, ["评价等次："], size=size, leading=0.45)
+            fill.marks(x, y + fill.cap(size) + 0.45 * size * PT, w,
+                       b["grades"], size=size)  # fmt: skip
+        if b["seal"] != d["parties"][i]["seal"]:
+            # sig-lines: the seal's line ends one line (the date's) above the body's foot
+            fill.text(x, top, w, h - 5.5, b["seal"], size=size, align="right", valign="bottom",
+                      keep="（盖章）")  # fmt: skip
+    fill.two_sided(0, g.below + 3, fill.width, d["foot_left"], d["foot_right"], size=size)

@@ -1,0 +1,728 @@
+"""The fill of a framed one-page form written straight into a PDF page, over its frame.
+
+A framed form (formgen.typ, ``framed-docs``) is a frame — everything documents agreeing on
+its frame fields share — and a fill: short texts in fixed boxes. Typst lays the frame out
+once per process (pdf.CompiledTypst); a form whose folder declares a stamp recipe
+(``stamp(fill, d, grid)`` in its <id>.py) then has its fill drawn here: CJK text is a cmap
+lookup at fixed advances, lines break between characters (never before a closing mark
+nor after an opening one, never inside a Latin word), and each PDF carries only its own
+glyphs (cff.CffFont.subset). About a tenth of Typst's time per document.
+
+The recipe draws in millimetres from the top left of the page's text block, with Typst's
+model of a line (its top edge at its fonts' highest cap height — FandolFang gives
+none: its ascender —, its bottom edge at the baseline, ``leading`` between lines) and
+of CJK marks (trimmed at a line's edges, adjacent ones set closer), so what it draws
+stands where Typst's fill would (tests/test_stamp.py holds them together). A text it
+cannot draw exactly — a character FandolFang lacks but "_", a word wider than its box,
+a line too long for its room — makes ``Fill`` give up (``Unstampable``) and the caller
+lays that document out with Typst.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import io
+import itertools
+import unicodedata
+import zlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from generator.render.cff import CffFont
+
+if TYPE_CHECKING:
+    from generator.render.pdf import CompiledTypst
+
+MM = 72 / 25.4  # points per millimetre
+PT = 25.4 / 72  # millimetres per point
+LEVEL = 1  # zlib's: level 6 made the PDFs 3 % smaller for 1.4 ms more a document
+A4 = (210.0, 297.0)
+# No line starts with these (closing marks, CJK punctuation) ...
+NO_START = set("，。、；：？！）》」』】〕〉”’…—·%‰,.;:?!)]}>％、")
+# ... nor ends with these (opening marks).
+NO_END = set("（《「『【〔〈“‘([{<")
+OPENING = set("（《「『【〔〈“‘")  # CJK opening marks: half trimmed at a line's start
+CLOSING = set("，。、；：？！）》」』】〕〉”’")  # CJK closing ones: half trimmed at its end
+
+
+def _compressed(a: str, b: str) -> bool:
+    """Whether Typst sets two adjacent CJK marks half an em closer: any pair of them
+    but an opening mark before a closing one (measured, FandolFang, zh-CN)."""
+    return (a in CLOSING and (b in CLOSING or b in OPENING)) or (a in OPENING and b in OPENING)
+
+
+class Unstampable(Exception):
+    """This document's fill cannot be drawn here exactly: Typst lays it out instead."""
+
+
+@dataclass
+class Fonts:
+    """The fonts a fill draws with: the body font, and one for the underscores of the
+    blanks to fill by hand (FandolFang draws _ as a short dash; formgen.typ: fang)."""
+
+    body: CffFont
+    blank: CffFont
+    glyphs: dict[str, tuple[CffFont, int, float]] = field(default_factory=dict)
+
+    def glyph(self, ch: str) -> tuple[CffFont, int, float]:
+        """A character's font, CID and advance (em); Unstampable if the font lacks it."""
+        font = self.font_of(ch)
+        cid = font.cid(ch)
+        if cid is None:
+            raise Unstampable(ch)
+        self.glyphs[ch] = (font, cid, font.advance(cid) / font.units_per_em)
+        return self.glyphs[ch]
+
+    def font_of(self, ch: str) -> CffFont:
+        return self.blank if ch == "_" else self.body
+
+    @staticmethod
+    def top(font: CffFont) -> float:
+        """Where a line of the font has its top edge above the baseline (em): Typst's
+        cap height, the ascender where the font gives none (FandolFang)."""
+        return (font.cap_height or font.ascender) / font.units_per_em
+
+    def res(self, font: CffFont) -> str:
+        """The font's resource name on the page."""
+        return "F1" if font is self.body else "F2"
+
+
+@dataclass
+class Line:
+    """A line of text: its glyphs (font, CID, character, pt to set the next one closer)
+    and its width (pt)."""
+
+    glyphs: list[tuple[CffFont, int, str, float]]
+    width: float
+    lead: float = 0.0  # pt the first glyph is drawn left of the line's start (a trimmed mark)
+    top: float = 0.0  # em: its top edge above its baseline (the highest of its fonts')
+
+
+@dataclass
+class Fill:
+    """One page's fill: text lines, clip boxes and an image, in PDF coordinates."""
+
+    fonts: Fonts
+    margin: dict[str, float]  # mm: top, left, right, bottom
+    size: float  # the body size (pt)
+    ops: list[bytes] = field(default_factory=list)
+    used: dict[str, dict[int, str]] = field(default_factory=dict)  # resource -> CID -> char
+    image: tuple[float, float, float, int, bytes] | None = None  # x, y, side (pt), w, pixels
+
+    # -------------------------------------------------------------- geometry helpers
+    def _x(self, mm: float) -> float:
+        return (self.margin["left"] + mm) * MM
+
+    def _y(self, mm: float) -> float:
+        return (A4[1] - self.margin["top"] - mm) * MM
+
+    @property
+    def width(self) -> float:
+        """The text block's width (mm)."""
+        return A4[0] - self.margin["left"] - self.margin["right"]
+
+    # -------------------------------------------------------------- text
+    def measure(self, text: str, size: float) -> list[tuple[str, CffFont, int, float]]:
+        """Each character with its font, CID and advance (pt)."""
+        glyphs = self.fonts.glyphs
+        out = []
+        for ch in text:
+            g = glyphs.get(ch) or self.fonts.glyph(ch)
+            out.append((ch, g[0], g[1], g[2] * size))
+        return out
+
+    def lines(self, text: str, width: float, size: float, keep: str = "") -> list[Line]:
+        """``text`` broken into lines of at most ``width`` mm at ``size`` pt (a line
+        break in the text starts a new line); ``keep`` set as a Typst box: never broken
+        inside, its marks trimmed at its own edges."""
+        result: list[Line] = []
+        for para in text.split("\n"):
+            boxes = []
+            at = para.find(keep) if keep else -1
+            while at >= 0:
+                boxes.append((at, at + len(keep)))
+                at = para.find(keep, at + len(keep))
+            result += _Para(self.measure(para, size), boxes).lines(width * MM)
+        return result
+
+    def draw(self, lines: Sequence[Line], x: float, y: float, w: float, size: float,
+             leading: float, align: str = "left") -> None:  # fmt: skip
+        """Lines with the first one's top edge at (x, y) mm, in a column ``w`` mm wide."""
+        base = self._y(y)
+        for line in lines:
+            dx = {"left": 0.0, "center": (w * MM - line.width) / 2,
+                  "right": w * MM - line.width}[align]  # fmt: skip
+            base -= (line.top or Fonts.top(self.fonts.body)) * size
+            self._show(line, self._x(x) + dx - line.lead, base, size)
+            base -= leading * size
+
+    def _show(self, line: Line, x: float, y: float, size: float) -> None:
+        """One line's glyphs from (x, y) pt: a run per font, adjacent marks set closer."""
+        ops = [b"BT"]
+        for font, run in itertools.groupby(line.glyphs, key=lambda g: g[0]):
+            glyphs = list(run)
+            res = self.fonts.res(font)
+            used = self.used.setdefault(res, {})
+            hexa = []
+            for _, cid, ch, closer in glyphs:
+                used[cid] = ch
+                hexa.append(f"{cid:04X}")
+                if closer:
+                    hexa.append(f">{_n(closer / size * 1000)}<")
+            shows = "".join(hexa)
+            show = f"[<{shows}>]TJ" if ">" in shows else f"<{shows}>Tj"
+            ops.append(f"/{res} {_n(size)} Tf 1 0 0 1 {_n(x)} {_n(y)} Tm {show}".encode())
+            x += sum(font.advance(c) * size / font.units_per_em - k for _, c, _, k in glyphs)
+        ops.append(b"ET")
+        self.ops.append(b" ".join(ops))
+
+    def height(self, lines: Sequence[Line], size: float, leading: float) -> float:
+        """The height (mm) of lines at size pt with leading (em) between them."""
+        if not lines:
+            return 0.0
+        tops = sum(line.top or Fonts.top(self.fonts.body) for line in lines)
+        return (tops + (len(lines) - 1) * leading) * size * PT
+
+    # -------------------------------------------------------------- what recipes call
+    def text(self, x: float, y: float, w: float, h: float, text: Any, *, size: float,
+             align: str = "center", valign: str = "horizon", leading: float = 0.5,
+             min_size: float | None = None, keep: str = "", fit_leading: float = 0.45
+             ) -> None:  # fmt: skip
+        """``text`` in the box (x, y, w, h) mm, aligned in it, ``leading`` (em) between
+        its lines; with ``min_size`` as formgen.typ's fit-text: a text its rough count
+        finds too long is measured (``fit``) and set with ``fit_leading``."""
+        t = "" if text is None else str(text)
+        if not t:
+            return
+        if min_size is not None and self.rough(t, w, h, size, fit_leading):
+            self.fit(x, y, w, h, t, size=size, min_size=min_size, leading=fit_leading,
+                     align=align, valign=valign)  # fmt: skip
+            return
+        lines = self.lines(t, w, size, keep)
+        tall = self.height(lines, size, leading)
+        top = {"top": y, "horizon": y + (h - tall) / 2, "bottom": y + h - tall}[valign]
+        self.draw(lines, x, top, w, size, leading, align)
+
+    @staticmethod
+    def rough(t: str, w: float, h: float, size: float, leading: float) -> bool:
+        """Whether fit-text measures ``t`` (too long for w × h mm by a rough count)."""
+        rough = (len(t) * size / (w * MM) + 1) * size * (1 + leading) * 1.05
+        return rough > h * MM
+
+    def fit(self, x: float, y: float, w: float, h: float, t: str, *, size: float,
+            min_size: float, leading: float, align: str = "left", valign: str = "top"
+            ) -> float:  # fmt: skip
+        """formgen.typ fit-text's measured case: a box w × h mm from (x, y), the text at
+        the largest of size·0.88ⁿ (down to min_size) that fits it, aligned in it (the
+        box takes its cell's alignment), clipped to it; its height (h) in the flow."""
+        s = size
+        lines = self.lines(t, w, s)
+        while s > min_size and self.height(lines, s, leading) > h:
+            s = max(min_size, s * 0.88)
+            lines = self.lines(t, w, s)
+        tall = self.height(lines, s, leading)
+        clip = tall > h
+        top = (
+            y if clip else {"top": y, "horizon": y + (h - tall) / 2, "bottom": y + h - tall}[valign]
+        )
+        if clip:
+            self.ops.append(f"q {_n(self._x(x))} {_n(self._y(y + h))} {_n(w * MM)} "
+                            f"{_n(h * MM)} re W n".encode())  # fmt: skip
+        self.draw(lines, x, top, w, s, leading, align)
+        if clip:
+            self.ops.append(b"Q")
+        return h
+
+    def one_line(self, x: float, y: float, w: float, text: str, *, size: float,
+                 align: str = "left") -> None:  # fmt: skip
+        """``text`` on one line, its top edge at y; a text that does not fit gives up."""
+        lines = self.lines(text, w, size) if text else []
+        if len(lines) > 1:
+            raise Unstampable("a line too long for its room")
+        self.draw(lines, x, y, w, size, 0.5, align)
+
+    def two_sided(self, x: float, y: float, w: float, left: str, right: str, *,
+                  size: float) -> None:  # fmt: skip
+        """``left`` flush left and ``right`` flush right on one line (formgen.typ
+        two-sided); when they do not fit on one line, Typst lays the page out."""
+        lw = sum(a for *_, a in self.measure(left, size))
+        rw = sum(a for *_, a in self.measure(right, size))
+        if lw + rw > w * MM:
+            raise Unstampable("two-sided line too long")
+        self.one_line(x, y, w, left, size=size)
+        self.one_line(x, y, w, right, size=size, align="right")
+
+    def paragraphs(self, x: float, y: float, w: float, paras: Sequence[str], *,
+                   size: float, leading: float = 0.5, gap: float = 0.0,
+                   indent: float = 0.0) -> float:  # fmt: skip
+        """Paragraphs one under the other from y, ``gap`` mm between them, each
+        ``indent`` mm in from x; the y (mm) under the last."""
+        for i, p in enumerate(paras):
+            y += gap if i else 0.0
+            lines = self.lines(str(p), w - indent, size)
+            self.draw(lines, x + indent, y, w - indent, size, leading)
+            y += self.height(lines, size, leading)
+        return y
+
+    def marks(self, x: float, y: float, w: float, s: str, *, size: float) -> None:
+        """A string of check boxes on one line (formgen.typ marks): ☑ drawn as □ with a
+        √ at 0.8 em inside, 0.14 em in and 0.09 em up from its baseline."""
+        line = self.lines(s.replace("☑", "□"), w, size)
+        if len(line) > 1:
+            raise Unstampable("grades too long for one line")
+        self.draw(line, x, y, w, size, 0.5)
+        base = self._y(y) - Fonts.top(self.fonts.body) * size
+        left = self._x(x)
+        at = 0.0
+        for orig, (_, _, _, adv) in zip(s, self.measure(s.replace("☑", "□"), size), strict=True):
+            if orig == "☑":
+                tick = Line([(self.fonts.body, *self._cid("√"), 0.0)], 0.0)
+                self._show(tick, left + at + 0.14 * size, base + 0.09 * size, 0.8 * size)
+            at += adv
+
+    def _cid(self, ch: str) -> tuple[int, str]:
+        cid = self.fonts.body.cid(ch)
+        if cid is None:
+            raise Unstampable(ch)
+        return cid, ch
+
+    def qr(self, x: float, y: float, side: float, width: int, pixels: bytes) -> None:
+        """A QR code's modules (grey values, width × width) as an image side mm square
+        with its top left at (x, y) mm, unsmoothed."""
+        self.image = (self._x(x), self._y(y + side), side * MM, width, pixels)
+        self.ops.append(f"q {_n(side * MM)} 0 0 {_n(side * MM)} {_n(self._x(x))} "
+                        f"{_n(self._y(y + side))} cm /Im1 Do Q".encode())  # fmt: skip
+
+    def cap(self, size: float) -> float:
+        """The height (mm) of a line of body text at size pt: its baseline below its top."""
+        return Fonts.top(self.fonts.body) * size * PT
+
+
+# What formgen.typ declares and a recipe draws against (the sync test, tests/test_stamp.py,
+# holds them to Typst's): 附件N's line, and the number band's QR code and edge.
+LABEL_HEIGHT = 10.0  # label-height
+QR_SIZE, BAND_EDGE = 26.0, 4.0  # qr-size, band-edge
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A form's grid (form.yaml page: grid, mm): ``cell`` gives a cell's box less its
+    inset as (x, y, w, h), as formgen.typ's cell/fit-cell place their body."""
+
+    cols: tuple[float, ...]
+    rows: tuple[float, ...]
+    top: float
+
+    @classmethod
+    def of(cls, page: dict[str, Any]) -> Grid:
+        g = page["grid"]
+        return cls(tuple(map(float, g["cols"])), tuple(map(float, g["rows"])), float(g["top"]))
+
+    def cell(self, x: int, y: int, colspan: int = 1, inset: float | tuple[float, ...] = 1.5
+             ) -> tuple[float, float, float, float]:  # fmt: skip
+        """(x, y, w, h) mm of the cell's body; inset: all sides, or (x, top, bottom)."""
+        ix, it, ib = (inset, inset, inset) if isinstance(inset, float | int) else inset
+        left = sum(self.cols[:x]) + ix
+        top = self.top + sum(self.rows[:y]) + it
+        return left, top, sum(self.cols[x : x + colspan]) - 2 * ix, self.rows[y] - it - ib
+
+    @property
+    def below(self) -> float:
+        """The y (mm) under the grid's last row."""
+        return self.top + sum(self.rows)
+
+
+def number_band(fill: Fill, d: dict[str, Any]) -> None:
+    """编号 and its QR code in the top margin (formgen.typ number-band, where the margin
+    is deep enough for the label under the code): the code's right edge on the text
+    block's, BAND_EDGE from the paper's top edge."""
+    no = d.get("doc_no") or ""
+    if not no:
+        return
+    top = fill.margin["top"]
+    if top < BAND_EDGE + QR_SIZE + 6:
+        raise Unstampable("a margin too shallow for the band")
+    from generator.render.qr import qr_pixels
+
+    width, pixels = qr_pixels(no)
+    y = BAND_EDGE - top
+    fill.qr(fill.width - QR_SIZE, y, QR_SIZE, width, bytes(pixels))
+    fill.one_line(0, y + QR_SIZE + 0.8, fill.width, f"编号：{no}", size=8, align="right")
+
+
+def _may_break(before: str, after: str) -> bool:
+    """Whether a line may break between two characters — UAX #14 as far as these
+    forms' texts need: never before a closing mark nor after an opening one, never
+    inside a Latin word or number, after a space, and never after a closing quote before a Latin
+    letter or digit (measured on Typst: it breaks before an opening quote anywhere)."""
+    if after in NO_START or before in NO_END:
+        return False
+    if before == " " or after == " ":
+        return before == " "
+    if before in "”’" and not _east_asian(after):
+        return False
+    if before in "%％$¥€" and (after in OPENING or after in "([{"):
+        return False  # LB25: PR × OP, PO × OP
+    return not (_wordish(before) and _wordish(after))
+
+
+def _east_asian(ch: str) -> bool:
+    """East Asian width wide, full, half — or ambiguous, as in a Chinese text (“” too)."""
+    return bool(ch) and unicodedata.east_asian_width(ch) in ("F", "W", "H", "A")
+
+
+class _Para:
+    """A paragraph's characters (character, font, CID, advance in pt) as Typst sets
+    them on a line: two adjacent CJK marks half an em closer (``_compressed``); a line's
+    starting opening mark and ending closing one trimmed by half; a box (``keep``)
+    never broken, its edge marks trimmed by half wherever it stands; a space ending a
+    line left out of its width."""
+
+    def __init__(self, chars: list[tuple[str, CffFont, int, float]],
+                 boxes: Sequence[tuple[int, int]] = ()) -> None:  # fmt: skip
+        self.chars = chars
+        n = len(chars)
+        self.pair = [0.5 * chars[i][3] if i + 1 < n and _compressed(chars[i][0], chars[i + 1][0])
+                     else 0.0 for i in range(n)]  # fmt: skip
+        self.box_start, self.box_end = [0.0] * n, [0.0] * n
+        self.inside: set[int] = set()  # break positions inside a box
+        for a, b in boxes:
+            self.inside.update(range(a + 1, b))
+            if chars[a][0] in OPENING:
+                self.box_start[a] = 0.5 * chars[a][3]
+            if chars[b - 1][0] in CLOSING:
+                self.box_end[b - 1] = 0.5 * chars[b - 1][3]
+            for i in range(a, b - 1):
+                self.pair[i] = 0.0 if i == b - 1 else self.pair[i]
+            if a > 0:
+                self.pair[a - 1] = 0.0  # a box is set apart from its neighbours
+            self.pair[b - 1] = 0.0
+        self.adv = _prefix(c[3] for c in chars)
+        self.pairs, self.starts = _prefix(self.pair), _prefix(self.box_start)
+        self.ends = _prefix(self.box_end)
+
+    def lead(self, a: int) -> float:
+        """How far left of the line's start its first glyph is drawn (a trimmed mark)."""
+        c = self.chars[a]
+        return 0.5 * c[3] if c[0] in OPENING else 0.0
+
+    def width(self, a: int, b: int) -> float:
+        """The width (pt) of chars[a:b] as one line."""
+        while b > a and self.chars[b - 1][0] == " ":
+            b -= 1
+        if b <= a:
+            return 0.0
+        w = self.adv[b] - self.adv[a] - (self.pairs[b - 1] - self.pairs[a])
+        w -= self.ends[b] - self.ends[a] + self.starts[b] - self.starts[a + 1] + self.lead(a)
+        last = self.chars[b - 1]
+        if last[0] in CLOSING and not self.box_end[b - 1]:
+            w -= 0.5 * last[3]
+        return w
+
+    def lines(self, room: float) -> list[Line]:
+        """Greedy breaking as Typst's (non-justified) paragraphs do: each line ends at
+        the last break opportunity where it still fits."""
+        chars, n = self.chars, len(self.chars)
+        lines: list[Line] = []
+        start = 0
+        while True:
+            best = -1
+            for p in range(start + 1, n + 1):
+                if p < n and (p in self.inside or not self.may_break(p)):
+                    continue
+                if self.width(start, p) <= room + 1e-6:
+                    best = p
+                elif best < 0:
+                    raise Unstampable("a word wider than its box")
+                else:
+                    break
+            end = best if best > 0 else n
+            glyphs = [(f, c, ch, self._closer(i, end)) for i, (ch, f, c, _) in
+                      enumerate(chars[start:end], start)]  # fmt: skip
+            top = max((Fonts.top(f) for f, *_ in glyphs), default=0.0)
+            lead = self.lead(start) if start < end else 0.0
+            lines.append(Line(glyphs, self.width(start, end), lead, top))
+            start = end
+            while start < n and chars[start][0] == " ":
+                start += 1
+            if start >= n:
+                return lines
+
+    def may_break(self, p: int) -> bool:
+        """Whether a line may end before chars[p]."""
+        return _may_break(self.chars[p - 1][0], self.chars[p][0])
+
+    def _closer(self, i: int, end: int) -> float:
+        """pt the glyph after chars[i] is set closer (none after a line's last)."""
+        if i >= end - 1:
+            return 0.0
+        return self.pair[i] + self.box_end[i] + self.box_start[i + 1]
+
+
+def _prefix(values: Iterable[float]) -> list[float]:
+    """0 and the running sums of ``values``."""
+    return list(itertools.accumulate(values, initial=0.0))
+
+
+def _wordish(ch: str) -> bool:
+    return (ch.isascii() and (ch.isalnum() or ch in "-_./:@#&+'%$")) or ch in "¥€％"
+
+
+def _n(v: float) -> str:
+    """A number as PDF writes it (at most 3 decimals)."""
+    s = f"{v:.3f}".rstrip("0").rstrip(".")
+    return s if s != "-0" else "0"
+
+
+# ---------------------------------------------------------------- the PDF
+
+
+class Frame:
+    """A frame PDF's first page as a form XObject: its objects as bytes, numbered from 1,
+    copied into every document drawn over it. ``key``: the XObject's number."""
+
+    def __init__(self, pdf: bytes) -> None:
+        import pikepdf
+
+        src = pikepdf.open(io.BytesIO(pdf))
+        page = src.pages[0]
+        self.media = [float(v) for v in page.MediaBox]
+        numbers: dict[tuple[int, int], int] = {}
+        order: list[Any] = []
+
+        def number(obj: Any) -> int:
+            og = obj.objgen
+            if og not in numbers:
+                numbers[og] = len(numbers) + 2
+                order.append(obj)
+            return numbers[og]
+
+        content = page.Contents.read_bytes() if not isinstance(page.Contents, pikepdf.Array) \
+            else b"\n".join(c.read_bytes() for c in page.Contents)  # fmt: skip
+        resources = _unparse(page.Resources, number)
+        objs: list[bytes] = []
+        i = 0
+        while i < len(order):
+            obj = order[i]
+            if isinstance(obj, pikepdf.Stream):
+                head = _unparse(obj.stream_dict, number, skip={"/Length"})
+                raw = obj.read_raw_bytes()
+                objs.append(head[:-2] + f"/Length {len(raw)}>>stream\n".encode() + raw
+                            + b"\nendstream")  # fmt: skip
+            else:
+                objs.append(_unparse(obj, number, direct=True))
+            i += 1
+        body = zlib.compress(content, LEVEL)
+        x0, y0, x1, y1 = self.media
+        box = f"<</Type/XObject/Subtype/Form/BBox[{_n(x0)} {_n(y0)} {_n(x1)} {_n(y1)}]/Resources "
+        length = f"/Filter/FlateDecode/Length {len(body)}>>stream\n"
+        xobject = box.encode() + resources + length.encode() + body + b"\nendstream"
+        self.objects = [xobject, *objs]  # object 1 is the XObject
+        src.close()
+
+
+def _unparse(obj: Any, number: Callable[[Any], int], skip: set[str] | None = None,
+             direct: bool = False) -> bytes:  # fmt: skip
+    """A pikepdf object in PDF syntax, its indirect objects as references numbered by
+    ``number``."""
+    import pikepdf
+
+    if isinstance(obj, bool):
+        return b"true" if obj else b"false"
+    if isinstance(obj, int):
+        return str(obj).encode()
+    if isinstance(obj, float | Decimal):
+        return _n(float(obj)).encode()
+    if not direct and obj.is_indirect:
+        return f"{number(obj)} 0 R".encode()
+    if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
+        items = obj.items()
+        parts = [b"<<"]
+        for k, v in items:
+            if skip and k in skip:
+                continue
+            parts.append(pikepdf.Name(k).unparse() + b" " + _unparse(v, number))
+        parts.append(b">>")
+        return b"".join(parts)
+    if isinstance(obj, pikepdf.Array):
+        return b"[" + b" ".join(_unparse(v, number) for v in obj) + b"]"
+    return bytes(obj.unparse())
+
+
+@dataclass
+class Stamper:
+    """What a form's fills are drawn with in one process: the fonts, and the frames by
+    their frame PDF (kept as bytes ready to copy)."""
+
+    fonts: Fonts
+    frames: dict[str, Frame] = field(default_factory=dict)
+
+    def frame(self, key: str, make: Callable[[], bytes]) -> Frame:
+        if key not in self.frames:
+            self.frames[key] = Frame(make())
+        return self.frames[key]
+
+    def pdf(self, frame: Frame, fill: Fill, stamp: dt.datetime, file_key: str) -> bytes:
+        """The document: one page, its frame and its fill."""
+        objs: list[bytes] = list(frame.objects)
+        base = len(objs)
+
+        def add(obj: bytes) -> int:
+            objs.append(obj)
+            return len(objs)
+
+        fonts = {}
+        for font in (self.fonts.body, self.fonts.blank):
+            res = self.fonts.res(font)
+            if fill.used.get(res):
+                fonts[res] = self._font(font, fill.used[res], add)
+        resources = b"<</XObject<</Fr 1 0 R"
+        if fill.image is not None:
+            _, _, _, w, px = fill.image
+            data = zlib.compress(bytes(px), LEVEL)
+            im = add(f"<</Type/XObject/Subtype/Image/Width {w}/Height {w}/ColorSpace/DeviceGray"
+                     f"/BitsPerComponent 8/Interpolate false/Filter/FlateDecode/Length {len(data)}"
+                     f">>stream\n".encode() + data + b"\nendstream")  # fmt: skip
+            resources += f"/Im1 {im} 0 R".encode()
+        resources += (
+            b">>/Font<<"
+            + b"".join(f"/{name} {num} 0 R".encode() for name, num in sorted(fonts.items()))
+            + b">>>>"
+        )
+        content = b"q /Fr Do Q\n" + b"\n".join(fill.ops)
+        body = zlib.compress(content, LEVEL)
+        c = add(f"<</Filter/FlateDecode/Length {len(body)}>>stream\n".encode() + body
+                + b"\nendstream")  # fmt: skip
+        pages = len(objs) + 2
+        page = add(f"<</Type/Page/Parent {pages} 0 R/MediaBox[0 0 {_n(A4[0] * MM)} "
+                   f"{_n(A4[1] * MM)}]/Resources ".encode() + resources
+                   + f"/Contents {c} 0 R>>".encode())  # fmt: skip
+        add(f"<</Type/Pages/Count 1/Kids[{page} 0 R]>>".encode())
+        catalog = add(f"<</Type/Catalog/Pages {pages} 0 R/Lang(zh-CN)>>".encode())
+        date = stamp.strftime("D:%Y%m%d%H%M%SZ")
+        info = add(f"<</Creator(formgen)/CreationDate({date})/ModDate({date})>>".encode())
+        del base
+        return _assemble(objs, catalog, info, file_key)
+
+    def _font(self, font: CffFont, chars: dict[int, str], add: Callable[[bytes], int]) -> int:
+        cids = sorted(chars)
+        program = font.subset(cids)
+        tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(repr(cids).encode()).digest()[:6])
+        name = f"{tag}+{font.ps_name}"
+        # Not compressed: deflate takes a CJK font's outlines only 17 % smaller, for more
+        # time (2.3 ms for 68 KB) than the rest of the document costs.
+        ff = add(f"<</Subtype/CIDFontType0C/Length {len(program)}>>stream\n".encode()
+                 + program + b"\nendstream")  # fmt: skip
+        upm = font.units_per_em
+        k = 1000 / upm
+        x0, y0, x1, y1 = (round(v * k) for v in font.bbox)
+        desc = add(f"<</Type/FontDescriptor/FontName/{name}/Flags {font.flags}"
+                   f"/FontBBox[{x0} {y0} {x1} {y1}]/ItalicAngle {_n(font.italic_angle)}"
+                   f"/Ascent {round(font.ascender * k)}/Descent {round(font.descender * k)}"
+                   f"/CapHeight {round((font.cap_height or font.ascender) * k)}"
+                   f"/StemV {font.stem_v}/FontFile3 {ff} 0 R>>".encode())  # fmt: skip
+        widths = " ".join(f"{c}[{_n(font.advance(c) * k)}]" for c in cids)
+        reg, order, supp = font.ros
+        cid = add(f"<</Type/Font/Subtype/CIDFontType0/BaseFont/{name}/CIDSystemInfo<</Registry"
+                  f"({reg})/Ordering({order})/Supplement {supp}>>/FontDescriptor {desc} 0 R"
+                  f"/DW 1000/W[{widths}]>>".encode())  # fmt: skip
+        tu = zlib.compress(_to_unicode(chars), LEVEL)
+        uni = add(f"<</Filter/FlateDecode/Length {len(tu)}>>stream\n".encode() + tu
+                  + b"\nendstream")  # fmt: skip
+        return add(f"<</Type/Font/Subtype/Type0/BaseFont/{name}-Identity-H/Encoding/Identity-H"
+                   f"/DescendantFonts[{cid} 0 R]/ToUnicode {uni} 0 R>>".encode())  # fmt: skip
+
+
+def _to_unicode(chars: dict[int, str]) -> bytes:
+    """A ToUnicode CMap: each CID to its character."""
+    body = [f"<{c:04X}> <{''.join(f'{u:04X}' for u in _utf16(chars[c]))}>" for c in sorted(chars)]
+    chunks = [body[i : i + 100] for i in range(0, len(body), 100)]
+    return (
+        "/CIDInit /ProcSet findresource begin 12 dict begin begincmap "
+        "/CIDSystemInfo<</Registry(Adobe)/Ordering(UCS)/Supplement 0>> def "
+        "/CMapName/Adobe-Identity-UCS def /CMapType 2 def "
+        "1 begincodespacerange <0000> <FFFF> endcodespacerange\n"
+        + "".join(f"{len(c)} beginbfchar\n" + "\n".join(c) + "\nendbfchar\n" for c in chunks)
+        + "endcmap CMapName currentdict /CMap defineresource pop end end"
+    ).encode()
+
+
+def _utf16(ch: str) -> list[int]:
+    data = ch.encode("utf-16-be")
+    return [int.from_bytes(data[i : i + 2], "big") for i in range(0, len(data), 2)]
+
+
+def _assemble(objs: list[bytes], root: int, info: int, key: str) -> bytes:
+    """Objects 1..n into a PDF file, with its cross-reference table and trailer."""
+    from generator.render.pdfsplit import file_id
+
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for i, obj in enumerate(objs, start=1):
+        offsets.append(len(out))
+        out += f"{i} 0 obj\n".encode() + obj + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    fid = file_id(key, bytes(out)).decode()
+    out += (f"trailer\n<</Size {len(objs) + 1}/Root {root} 0 R/Info {info} 0 R"
+            f"/ID[<{fid}><{fid}>]>>\nstartxref\n{xref}\n%%EOF\n").encode()  # fmt: skip
+    return bytes(out)
+
+
+# ---------------------------------------------------------------- a form's PDFs
+
+
+def _font_file(family: str) -> tuple[str, int]:
+    """The file (and index in a collection) fontconfig gives for a family."""
+    import subprocess
+
+    out = subprocess.run(["fc-match", "-f", "%{file}\t%{index}", family], capture_output=True,
+                         text=True, check=True).stdout  # fmt: skip
+    path, _, index = out.partition("\t")
+    return path, int(index or 0)
+
+
+@functools.cache
+def fonts() -> Fonts:
+    """This process's fonts: FandolFang R for the body, Noto Serif CJK SC for "_"."""
+    body, index = _font_file("FandolFang R")
+    blank, blank_index = _font_file("Noto Serif CJK SC")
+    return Fonts(CffFont.load(body, index), CffFont.load(blank, blank_index, chars="_"))
+
+
+class Stamped:
+    """A framed form whose fill is drawn here: its frames from Typst (``typst``, which
+    also lays out what ``recipe`` cannot draw), its fill by ``recipe(fill, context)``."""
+
+    def __init__(
+        self, typst: CompiledTypst, recipe: Callable[[Fill, dict[str, Any]], None]
+    ) -> None:
+        self.typst, self.recipe = typst, recipe
+        self.stamper = Stamper(fonts())
+
+    def render(self, ctx: dict[str, Any], stamp: dt.datetime | None = None, key: str = "") -> bytes:
+        """One document -> PDF bytes (``key``, a hash of its inputs: its file identifier)."""
+        when = stamp or dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+        page = ctx["page"]
+        fill = Fill(self.stamper.fonts, page["margin"], float(page.get("size", 12)))
+        try:
+            self.recipe(fill, ctx)
+        except Unstampable:
+            from generator.render.renderers import with_qr
+
+            docs = self.typst.render_many([with_qr(ctx)], stamp, [key] if key else None)
+            return docs[0] if docs else self.typst.render(with_qr(ctx), stamp)
+        path = self.typst.frame_file(ctx)
+        frame = self.stamper.frame(str(path), path.read_bytes)
+        return self.stamper.pdf(frame, fill, when, key)
+
+    def render_many(self, contexts: Sequence[dict[str, Any]], stamp: dt.datetime | None = None,
+                    ids: list[str] | None = None) -> list[bytes]:  # fmt: skip
+        """Several documents, each drawn on its own."""
+        keys = ids or [""] * len(contexts)
+        return [self.render(c, stamp, k) for c, k in zip(contexts, keys, strict=True)]
