@@ -117,4 +117,8 @@ if [ ! -f "$VENDOR/.swagger-ui-$SWAGGER_UI" ] && command -v npm >/dev/null; then
   fi
   rm -rf "$tmp"
 fi
+# The fonts the a3/a5 fill is drawn with, prepared once (fontTools takes ~20 s; every
+# later process reads the prepared copy from the user's cache in a few milliseconds).
+.venv/bin/python -c "from generator.render.stamp import fonts; fonts()" \
+  || echo "formgen setup: WARNING fonts not prepared; a3/a5 PDFs are laid out by Typst" >&2
 echo "formgen setup: ready"

@@ -133,3 +133,12 @@ def test_a_stamped_pdf_carries_only_its_own_glyphs_and_the_same_bytes_each_time(
     assert one == two
     assert _creator(one) == "formgen"
     assert len(one) < 120_000, len(one)  # a whole FandolFang would be megabytes
+
+
+def test_without_its_fonts_typst_lays_the_fill_out(ledger, opts, monkeypatch):
+    from generator.render import stamp
+
+    monkeypatch.setattr(stamp, "fonts", lambda: None)
+    stamped, _ = _typst("a5")
+    pdf = Renderers().render(stamped, "pdf", context("a5", ledger, opts, member_id="0003"), STAMP)
+    assert _creator(pdf).startswith("Typst")

@@ -25,6 +25,7 @@ import functools
 import hashlib
 import io
 import itertools
+import subprocess
 import unicodedata
 import zlib
 from collections.abc import Callable, Iterable, Sequence
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 
 MM = 72 / 25.4  # points per millimetre
 PT = 25.4 / 72  # millimetres per point
+_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # the date of a document made without one
 LEVEL = 1  # zlib's: level 6 made the PDFs 3 % smaller for 1.4 ms more a document
 A4 = (210.0, 297.0)
 # No line starts with these (closing marks, CJK punctuation) ...
@@ -679,8 +681,6 @@ def _assemble(objs: list[bytes], root: int, info: int, key: str) -> bytes:
 
 def _font_file(family: str) -> tuple[str, int]:
     """The file (and index in a collection) fontconfig gives for a family."""
-    import subprocess
-
     out = subprocess.run(["fc-match", "-f", "%{file}\t%{index}", family], capture_output=True,
                          text=True, check=True).stdout  # fmt: skip
     path, _, index = out.partition("\t")
@@ -688,11 +688,19 @@ def _font_file(family: str) -> tuple[str, int]:
 
 
 @functools.cache
-def fonts() -> Fonts:
-    """This process's fonts: FandolFang R for the body, Noto Serif CJK SC for "_"."""
-    body, index = _font_file("FandolFang R")
-    blank, blank_index = _font_file("Noto Serif CJK SC")
-    return Fonts(CffFont.load(body, index), CffFont.load(blank, blank_index, chars="_"))
+def fonts() -> Fonts | None:
+    """This process's fonts: FandolFang R for the body, Noto Serif CJK SC for "_"; None
+    when either is missing (setup could not install it): Typst then lays out the fills,
+    with its own fallbacks."""
+    try:
+        body, blank = _font_file("FandolFang R"), _font_file("Noto Serif CJK SC")
+        found = Fonts(CffFont.load(*body), CffFont.load(*blank, chars="_"))
+    except (OSError, RuntimeError, ValueError, subprocess.SubprocessError):
+        return None
+    names = (found.body.ps_name, found.blank.ps_name)
+    if not (names[0].startswith("FandolFang") and names[1].startswith("NotoSerifCJK")):
+        return None  # fontconfig gave a substitute
+    return found
 
 
 class Stamped:
@@ -703,23 +711,26 @@ class Stamped:
         self, typst: CompiledTypst, recipe: Callable[[Fill, dict[str, Any]], None]
     ) -> None:
         self.typst, self.recipe = typst, recipe
-        self.stamper = Stamper(fonts())
+        found = fonts()
+        self.stamper = Stamper(found) if found else None
 
     def render(self, ctx: dict[str, Any], stamp: dt.datetime | None = None, key: str = "") -> bytes:
         """One document -> PDF bytes (``key``, a hash of its inputs: its file identifier)."""
-        when = stamp or dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-        page = ctx["page"]
-        fill = Fill(self.stamper.fonts, page["margin"], float(page.get("size", 12)))
-        try:
-            self.recipe(fill, ctx)
-        except Unstampable:
-            from generator.render.renderers import with_qr
+        if self.stamper is not None:
+            page = ctx["page"]
+            fill = Fill(self.stamper.fonts, page["margin"], float(page.get("size", 12)))
+            try:
+                self.recipe(fill, ctx)
+            except Unstampable:
+                pass
+            else:
+                path = self.typst.frame_file(ctx)
+                frame = self.stamper.frame(str(path), path.read_bytes)
+                return self.stamper.pdf(frame, fill, stamp or _EPOCH, key)
+        from generator.render.renderers import with_qr
 
-            docs = self.typst.render_many([with_qr(ctx)], stamp, [key] if key else None)
-            return docs[0] if docs else self.typst.render(with_qr(ctx), stamp)
-        path = self.typst.frame_file(ctx)
-        frame = self.stamper.frame(str(path), path.read_bytes)
-        return self.stamper.pdf(frame, fill, when, key)
+        docs = self.typst.render_many([with_qr(ctx)], stamp, [key] if key else None)
+        return docs[0] if docs else self.typst.render(with_qr(ctx), stamp)
 
     def render_many(self, contexts: Sequence[dict[str, Any]], stamp: dt.datetime | None = None,
                     ids: list[str] | None = None) -> list[bytes]:  # fmt: skip
