@@ -20,6 +20,7 @@ lays that document out with Typst.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 import hashlib
@@ -398,14 +399,14 @@ class _Para:
                 self.box_start[a] = 0.5 * chars[a][3]
             if chars[b - 1][0] in CLOSING:
                 self.box_end[b - 1] = 0.5 * chars[b - 1][3]
-            for i in range(a, b - 1):
-                self.pair[i] = 0.0 if i == b - 1 else self.pair[i]
             if a > 0:
                 self.pair[a - 1] = 0.0  # a box is set apart from its neighbours
             self.pair[b - 1] = 0.0
         self.adv = _prefix(c[3] for c in chars)
         self.pairs, self.starts = _prefix(self.pair), _prefix(self.box_start)
         self.ends = _prefix(self.box_end)
+        parts = zip(chars, self.pair, self.box_start, self.box_end, strict=True)
+        self.eff = _prefix(c[3] - a - b - d for c, a, b, d in parts)  # with every saving
 
     def lead(self, a: int) -> float:
         """How far left of the line's start its first glyph is drawn (a trimmed mark)."""
@@ -431,18 +432,21 @@ class _Para:
         chars, n = self.chars, len(self.chars)
         lines: list[Line] = []
         start = 0
+        slack = max((c[3] for c in chars), default=0.0)  # what trims can give back
         while True:
+            # Past ``hi`` nothing fits whatever the trims; from there back, the first
+            # break opportunity that fits (a line's width grows with its end).
+            hi = min(n, bisect.bisect_right(self.eff, self.eff[start] + room + slack) - 1)
             best = -1
-            for p in range(start + 1, n + 1):
+            for p in range(hi, start, -1):
                 if p < n and (p in self.inside or not self.may_break(p)):
                     continue
                 if self.width(start, p) <= room + 1e-6:
                     best = p
-                elif best < 0:
-                    raise Unstampable("a word wider than its box")
-                else:
                     break
-            end = best if best > 0 else n
+            if best < 0:
+                raise Unstampable("a word wider than its box")
+            end = best
             glyphs = [(f, c, ch, self._closer(i, end)) for i, (ch, f, c, _) in
                       enumerate(chars[start:end], start)]  # fmt: skip
             top = max((Fonts.top(f) for f, *_ in glyphs), default=0.0)
@@ -627,7 +631,7 @@ class Stamper:
                    f"/Ascent {round(font.ascender * k)}/Descent {round(font.descender * k)}"
                    f"/CapHeight {round((font.cap_height or font.ascender) * k)}"
                    f"/StemV {font.stem_v}/FontFile3 {ff} 0 R>>".encode())  # fmt: skip
-        widths = " ".join(f"{c}[{_n(font.advance(c) * k)}]" for c in cids)
+        widths = " ".join([_width_entry(font, c) for c in cids])
         reg, order, supp = font.ros
         cid = add(f"<</Type/Font/Subtype/CIDFontType0/BaseFont/{name}/CIDSystemInfo<</Registry"
                   f"({reg})/Ordering({order})/Supplement {supp}>>/FontDescriptor {desc} 0 R"
@@ -639,9 +643,21 @@ class Stamper:
                    f"/DescendantFonts[{cid} 0 R]/ToUnicode {uni} 0 R>>".encode())  # fmt: skip
 
 
+@functools.cache
+def _width_entry(font: CffFont, cid: int) -> str:
+    """A glyph's entry in a CIDFont's W array: its CID and advance (1/1000 em)."""
+    return f"{cid}[{_n(font.advance(cid) * 1000 / font.units_per_em)}]"
+
+
+@functools.cache
+def _bfchar(cid: int, ch: str) -> str:
+    """A ToUnicode line: the CID to its character (UTF-16BE)."""
+    return f"<{cid:04X}> <{ch.encode('utf-16-be').hex().upper()}>"
+
+
 def _to_unicode(chars: dict[int, str]) -> bytes:
     """A ToUnicode CMap: each CID to its character."""
-    body = [f"<{c:04X}> <{''.join(f'{u:04X}' for u in _utf16(chars[c]))}>" for c in sorted(chars)]
+    body = [_bfchar(c, chars[c]) for c in sorted(chars)]
     chunks = [body[i : i + 100] for i in range(0, len(body), 100)]
     return (
         "/CIDInit /ProcSet findresource begin 12 dict begin begincmap "
@@ -651,11 +667,6 @@ def _to_unicode(chars: dict[int, str]) -> bytes:
         + "".join(f"{len(c)} beginbfchar\n" + "\n".join(c) + "\nendbfchar\n" for c in chunks)
         + "endcmap CMapName currentdict /CMap defineresource pop end end"
     ).encode()
-
-
-def _utf16(ch: str) -> list[int]:
-    data = ch.encode("utf-16-be")
-    return [int.from_bytes(data[i : i + 2], "big") for i in range(0, len(data), 2)]
 
 
 def _assemble(objs: list[bytes], root: int, info: int, key: str) -> bytes:
