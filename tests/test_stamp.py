@@ -10,12 +10,15 @@ import copy
 import dataclasses
 import datetime as dt
 import random
+import shutil
 
 import pypdfium2 as pdfium
 import pytest
 
+from generator.forms.registry import code_of
 from generator.render.renderers import Renderers
-from tests.conftest import context, layout
+from generator.run.layouts import mirrors
+from tests.conftest import FORMS, context, layout
 from tests.test_typography import chars
 
 SEED = ""
@@ -142,3 +145,14 @@ def test_without_its_fonts_typst_lays_the_fill_out(ledger, opts, monkeypatch):
     stamped, _ = _typst("a5")
     pdf = Renderers().render(stamped, "pdf", context("a5", ledger, opts, member_id="0003"), STAMP)
     assert _creator(pdf).startswith("Typst")
+
+
+def test_an_edited_template_is_laid_out_by_typst(tmp_path):
+    """A clerk's copy of a5.typ with one label changed: its recipe no longer mirrors it,
+    so Typst lays the whole page out and the clerk's label reaches the PDF."""
+    form = FORMS["a5"]
+    typ = tmp_path / "a5.typ"
+    shutil.copy(form.folder / "a5.typ", typ)
+    assert mirrors(code_of(form), typ)
+    typ.write_text(typ.read_text(encoding="utf-8").replace("家庭住址", "现住址"), encoding="utf-8")
+    assert not mirrors(code_of(form), typ)

@@ -5,7 +5,9 @@ read: the shared components (templates/forms, templates/notices) and its profile
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from generator import __version__
@@ -36,9 +38,8 @@ def layout_of(form: Form, template_dir: Path | None = None, office: bool | None 
     edited = "pdf" in form.formats and "docx" in form.formats and is_edited(docx[""])
     if edited and office is None:
         office = soffice() is not None
-    own = typ.parent.resolve() == form.folder.resolve()  # not a clerk's edited copy
     recipe = form.folder / f"{form.id}.py"
-    stamped = own and "pdf" in form.formats and hasattr(code_of(form), "stamp")
+    stamped = "pdf" in form.formats and mirrors(code_of(form), typ)
     return Layout(
         key=f"{form.profile}/{form.id}" + (f"@{template_dir}" if template_dir else ""),
         typ=typ,
@@ -52,6 +53,15 @@ def layout_of(form: Form, template_dir: Path | None = None, office: bool | None 
         pdf_from_docx=bool(edited and office),
         stamp=str(recipe) if stamped and not (edited and office) else "",
     )
+
+
+def mirrors(code: ModuleType, typ: Path) -> bool:
+    """Whether a form's code has a stamp recipe drawing the fill of exactly this Typst
+    template: its ``STAMPS`` is the template's SHA-256 (a clerk's edited template, or a
+    template changed without its recipe, is laid out by Typst)."""
+    if not hasattr(code, "stamp"):
+        return False
+    return getattr(code, "STAMPS", None) == hashlib.sha256(typ.read_bytes()).hexdigest()
 
 
 def edited_docx(form: Form, template_dir: Path | None = None) -> Path | None:

@@ -95,6 +95,11 @@ def docx(b: Any, form: Form, profile: Profile) -> Any:
     return doc
 
 
+# The template whose fill ``stamp`` draws (SHA-256 of a3.typ): change both together,
+# tests/test_stamp.py compares them on clerk-typed documents.
+STAMPS = "f68afe777b1cec94441090711c5370331ed2975653315947fdb0bce89b4b4f4d"
+
+
 def stamp(fill: Any, d: Context) -> None:
     """The fill of a3.typ, drawn straight into the page (generator/render/stamp.py):
     the member's name, post and residence, the pledged items under 我承诺, the date, the

@@ -129,6 +129,11 @@ def docx(b: Any, form: Form, profile: Profile) -> Any:
     return doc
 
 
+# The template whose fill ``stamp`` draws (SHA-256 of a5.typ): change both together,
+# tests/test_stamp.py compares them on clerk-typed documents.
+STAMPS = "901e669b0090bfdc17f14f2efd5c1ca25d994417a1e430a588f02ae80224b960"
+
+
 def stamp(fill: Any, d: Context) -> None:
     """The fill of a5.typ, drawn straight into the page (generator/render/stamp.py):
     each member's text in the cells, the grades, a seal line that is not the frame's,
