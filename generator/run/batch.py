@@ -336,12 +336,15 @@ def pdf_batch(chunk: list[Work], st: RunState, renderers: Renderers) -> dict[int
 # 16 -> 7.0 ms & 300 MB, 32 -> 6.4 ms & 380 MB; n1 (2–3 pages) 4 -> 20.0 ms & 400 MB,
 # 8 -> 16.9 ms & 465 MB, and 8 with two empty compilations after each -> 16.9 ms plus
 # 2.0 ms for the empty ones & 387 MB (they age the cache three times as fast). After
-# chunks of one-page sheets they are not run: on the 1,000-member packet they cost 8 % of
-# its CPU (19.5 vs 21.2–21.9 CPU-s, three runs each) for 10 MB less peak memory, and the
-# workers are replaced every 150 tasks anyway (executors.py).
+# chunks of one-page sheets they are not run. Since a3 and a5 are stamped (render/
+# stamp.py: Typst lays out only their frames), the long documents are what grows a worker:
+# ten empty compilations after each of their chunks empty Typst's layout cache (fonts
+# stay), and a worker that has made every form of the 1,000-member packet holds 238 MB
+# instead of 349 (a1 12.1 -> 13.0 ms, n1 18.5 -> 21.3 ms a document; python -m
+# benchmarks.worker, with AGE_OUT 2 and 10).
 CHUNK = 16  # one-page member forms (a3, a5)
 CHUNK_LONG = 8  # tables and notices of one or more pages per building, compound, unit
-AGE_OUT = 2  # empty compilations after each chunk of long documents
+AGE_OUT = 10  # empty compilations after each chunk of long documents
 
 
 def chunks(jobs: Iterable[Job], size: int = CHUNK, long: int = CHUNK_LONG) -> Iterator[list[Job]]:
