@@ -6,8 +6,10 @@ Domain errors become messages and exit codes here and only here:
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import functools
+import gc
 import shutil
 import sys
 from collections.abc import Callable
@@ -48,6 +50,12 @@ def pipeline() -> ModuleType:
 
 SAMPLE = ROOT / "data" / "ledger.xlsx"
 zh_click.install()  # click's own texts in Chinese, before the commands are declared
+# At exit, after every other exit handler (they run last registered first): the objects
+# still alive are frozen out of the collections that tear the interpreter down, which
+# would only walk them all to free memory the process gives back anyway (0.1-0.15 s
+# after an export of 2,000 members, 5 % of it). Objects freed by their last reference
+# are freed as before.
+atexit.register(gc.freeze)
 
 
 class FormgenGroup(click.Group):

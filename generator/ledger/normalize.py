@@ -46,6 +46,10 @@ _DATE_PATTERNS = [
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 ]
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
+_YEAR = re.compile(r"(\d{4})\s*年?(?:度)?")
+_PHONE_PUNCT = re.compile(r"[\s\-－—()（）.]")
+_HOURS = re.compile(r"\s*(小时|个小时|h|H)$")
+_POINTS = re.compile(r"\s*分$")
 
 
 def date(value: object) -> dt.date | None:
@@ -80,7 +84,7 @@ def year(value: object) -> int | None:
     s = halfwidth(text(value))
     if not s:
         return None
-    m = re.fullmatch(r"(\d{4})\s*年?(?:度)?", s)
+    m = _YEAR.fullmatch(s)
     if not m or not 2000 <= int(m.group(1)) <= 2100:
         raise ValueError("年度应为四位年份，如 2023")
     return int(m.group(1))
@@ -93,7 +97,7 @@ def phone(value: object) -> str:
     s = halfwidth(text(value))
     if not s:
         return ""
-    digits = re.sub(r"[\s\-－—()（）.]", "", s)
+    digits = _PHONE_PUNCT.sub("", s)
     if digits.startswith("+86"):
         digits = digits[3:]
     elif digits.startswith("0086"):
@@ -120,7 +124,7 @@ def number(value: object) -> float | None:
         s = halfwidth(text(value))
         if not s:
             return None
-        s = re.sub(r"\s*(小时|个小时|h|H)$", "", s)
+        s = _HOURS.sub("", s)
         try:
             n = float(s)
         except ValueError:
@@ -139,7 +143,7 @@ def signed_number(value: object) -> float | None:
     s = halfwidth(text(value)).replace("－", "-").replace("＋", "+")
     if not s:
         return None
-    s = re.sub(r"\s*分$", "", s)
+    s = _POINTS.sub("", s)
     try:
         n = float(s)
     except ValueError:

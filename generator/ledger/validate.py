@@ -82,9 +82,12 @@ class _Collector:
         self.issues.append(Issue(fname, sname, row, column, value, message, severity))
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def _name(value: object) -> str:
     """A person's name: whitespace padding removed ('张　三' -> '张三')."""
-    return re.sub(r"\s+", "", nz.text(value))
+    return _SPACES.sub("", nz.text(value))
 
 
 # The normaliser of each typed column kind.
@@ -219,7 +222,24 @@ def _converter(col: Column, profile: Profile, strict: bool) -> Callable[[Cell], 
         return nz.text
     if col.kind in _DIRECT:
         return _DIRECT[col.kind]
-    return lambda value: convert_cell(col, value, profile, strict)
+    if col.kind != CHOICE:
+        return lambda value: convert_cell(col, value, profile, strict)
+    # A closed set's few words fill most of its column: each cell value converted once
+    # (keyed with its type: 1, 1.0 and True are equal keys). Refusals are not kept, so
+    # every cell in error is reported; nor are the odd unhashable cells of a JSON ledger.
+    known: dict[tuple[type, Cell], object] = {}
+
+    def choice(value: Cell) -> object:
+        key = (type(value), value)
+        try:
+            found = known.get(key, known)
+        except TypeError:  # a list or the like
+            return convert_cell(col, value, profile, strict)
+        if found is known:
+            found = known[key] = convert_cell(col, value, profile, strict)
+        return found
+
+    return choice
 
 
 def _unique(

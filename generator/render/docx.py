@@ -37,11 +37,40 @@ def _finalize(value: object) -> object:
     return Markup(str(escape(value)).replace("\n", _BR))
 
 
-def jinja_env() -> jinja2.Environment:
-    """The one Jinja environment for DOCX XML: autoescape on, unknown names are errors."""
-    return jinja2.Environment(
-        autoescape=True, undefined=jinja2.StrictUndefined, finalize=_finalize,
-        keep_trailing_newline=True,
+def _finalize_autoescaped(value: object) -> object:
+    """``_finalize`` where Jinja's autoescape escapes whatever it returns: a plain string
+    without a line break is left to it (escaping it here as well cost a Markup a value,
+    a fifth of filling a document)."""
+    if type(value) is str and "\n" not in value:
+        return value
+    return _finalize(value)
+
+
+_DICT_ATTRS = frozenset(dir(dict))
+
+
+class _Environment(jinja2.Environment):
+    """Jinja's environment, with ``x.key`` on a plain dict looked up as the item at once
+    (Jinja tries the attribute first: an AttributeError raised and caught for every
+    field of the context's rows). Names of dict methods still go Jinja's way."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRS:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
+def jinja_env(volatile: bool = True) -> jinja2.Environment:
+    """The one Jinja environment for DOCX XML: autoescape on, unknown names are errors.
+    ``volatile=False`` for templates without ``{% autoescape %}`` blocks, where every
+    output goes through the autoescape (inside ``{% autoescape false %}`` only the
+    finalizer escapes)."""
+    return _Environment(
+        autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+        finalize=_finalize if volatile else _finalize_autoescaped,
     )  # fmt: skip
 
 
@@ -55,7 +84,7 @@ class CompiledDocx:
         self.parts: list[ziputil.Part | str] = []  # str = templated part name
         self.templates: dict[str, jinja2.Template] = {}
         self.qr_part: str | None = None
-        env = jinja_env()
+        envs = {volatile: jinja_env(volatile) for volatile in (False, True)}
         tpl = DocxTemplate(str(path))
         try:
             with zipfile.ZipFile(path) as z:
@@ -64,6 +93,7 @@ class CompiledDocx:
                     data = z.read(name)
                     if _TEMPLATED.match(name) and (b"{{" in data or b"{%" in data):
                         xml = tpl.patch_xml(data.decode("utf-8"))
+                        env = envs["autoescape" in xml]
                         try:
                             self.templates[name] = env.from_string(xml)
                         except jinja2.TemplateSyntaxError as exc:

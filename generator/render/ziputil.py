@@ -10,6 +10,7 @@ from __future__ import annotations
 import struct
 import zlib
 from dataclasses import dataclass
+from functools import cached_property
 
 _DOS_TIME, _DOS_DATE = 0, (0 << 9) | (1 << 5) | 1  # 1980-01-01 00:00
 _UTF8 = 0x0800
@@ -25,6 +26,20 @@ class Part:
     data: bytes  # raw deflate stream
     method: int = 8
 
+    @cached_property
+    def headers(self) -> tuple[bytes, bytes]:
+        """Its local header, and its central directory record without the trailing offset
+        and name: made once for a part that every document shares."""
+        local = struct.pack(
+            "<4s5H3L2H", b"PK\x03\x04", 20, _UTF8, self.method, _DOS_TIME, _DOS_DATE,
+            self.crc, len(self.data), self.size, len(self.name), 0,
+        ) + self.name  # fmt: skip
+        central = struct.pack(
+            "<4s6H3L5HL", b"PK\x01\x02", 20, 20, _UTF8, self.method, _DOS_TIME, _DOS_DATE,
+            self.crc, len(self.data), self.size, len(self.name), 0, 0, 0, 0, 0,
+        )  # fmt: skip
+        return local, central
+
 
 def deflate(name: str, content: bytes, level: int = 6) -> Part:
     """Compress one entry's content -> Part."""
@@ -39,14 +54,8 @@ def build(parts: list[Part]) -> bytes:
     central: list[bytes] = []
     offset = 0
     for p in parts:
-        local = struct.pack(
-            "<4s5H3L2H", b"PK\x03\x04", 20, _UTF8, p.method, _DOS_TIME, _DOS_DATE,
-            p.crc, len(p.data), p.size, len(p.name), 0,
-        ) + p.name  # fmt: skip
-        central.append(struct.pack(
-            "<4s6H3L5H2L", b"PK\x01\x02", 20, 20, _UTF8, p.method, _DOS_TIME, _DOS_DATE,
-            p.crc, len(p.data), p.size, len(p.name), 0, 0, 0, 0, 0, offset,
-        ) + p.name)  # fmt: skip
+        local, head = p.headers
+        central += (head, struct.pack("<L", offset), p.name)
         out += (local, p.data)
         offset += len(local) + len(p.data)
     cd = b"".join(central)

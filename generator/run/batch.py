@@ -313,10 +313,10 @@ def pdf_batch(chunk: list[Work], st: RunState, renderers: Renderers) -> dict[int
     (one compilation, cut apart). {} when that cannot be done (one record breaks the
     template): they are then rendered one by one. (A layout whose PDF must come from a
     clerk's edited DOCX would branch here: one LibreOffice call for the chunk.)"""
+    if len(chunk) < 2 or not any("pdf" in w.todo or "pdf" in w.check for w in chunk):
+        return {}  # (and Typst is not even imported: a DOCX-only run needs none of it)
     from generator.render.pdf import age_cache
 
-    if len(chunk) < 2 or not any("pdf" in w.todo or "pdf" in w.check for w in chunk):
-        return {}
     layout = st.layouts[chunk[0].form]
     try:
         ids = [w.pdf_id for w in chunk]
