@@ -70,6 +70,7 @@ class Fonts:
     body: CffFont
     blank: CffFont
     glyphs: dict[str, tuple[CffFont, int, float]] = field(default_factory=dict)
+    laid: dict[tuple[str, float, float, str], list[Line]] = field(default_factory=dict)
 
     def glyph(self, ch: str) -> tuple[CffFont, int, float]:
         """A character's font, CID and advance (em); Unstampable if the font lacks it."""
@@ -103,6 +104,8 @@ class Line:
     width: float
     lead: float = 0.0  # pt the first glyph is drawn left of the line's start (a trimmed mark)
     top: float = 0.0  # em: its top edge above its baseline (the highest of its fonts')
+    drawn: dict[tuple[float, float, float], bytes] = field(default_factory=dict)  # where -> ops
+    used: dict[str, dict[int, str]] | None = None  # resource -> CID -> character
 
 
 @dataclass
@@ -141,7 +144,17 @@ class Fill:
     def lines(self, text: str, width: float, size: float, keep: str = "") -> list[Line]:
         """``text`` broken into lines of at most ``width`` mm at ``size`` pt (a line
         break in the text starts a new line); ``keep`` set as a Typst box: never broken
-        inside, its marks trimmed at its own edges."""
+        inside, its marks trimmed at its own edges. Remembered: the documents of a run
+        repeat most of their texts (heads, grades, seals, notes' neighbours)."""
+        key = (text, width, size, keep)
+        found = self.fonts.laid.get(key)
+        if found is None:
+            found = self.fonts.laid[key] = self._lines(text, width, size, keep)
+            if len(self.fonts.laid) > 20_000:
+                self.fonts.laid.clear()
+        return found
+
+    def _lines(self, text: str, width: float, size: float, keep: str) -> list[Line]:
         result: list[Line] = []
         for para in text.split("\n"):
             boxes = []
@@ -164,15 +177,27 @@ class Fill:
             base -= leading * size
 
     def _show(self, line: Line, x: float, y: float, size: float) -> None:
-        """One line's glyphs from (x, y) pt: a run per font, adjacent marks set closer."""
+        """One line's glyphs from (x, y) pt (each line remembers where it was drawn)."""
+        key = (x, y, size)
+        ops = line.drawn.get(key)
+        if ops is None:
+            ops = line.drawn[key] = self._ops(line, x, y, size)
+        self.ops.append(ops)
+        if line.used is None:
+            line.used = {}
+            for font, cid, ch, _ in line.glyphs:
+                line.used.setdefault(self.fonts.res(font), {})[cid] = ch
+        for res, chars in line.used.items():
+            self.used.setdefault(res, {}).update(chars)
+
+    def _ops(self, line: Line, x: float, y: float, size: float) -> bytes:
+        """A line's operators: a run per font, adjacent marks set closer."""
         ops = [b"BT"]
         for font, run in itertools.groupby(line.glyphs, key=lambda g: g[0]):
             glyphs = list(run)
             res = self.fonts.res(font)
-            used = self.used.setdefault(res, {})
             hexa = []
-            for _, cid, ch, closer in glyphs:
-                used[cid] = ch
+            for _, cid, _, closer in glyphs:
                 hexa.append(f"{cid:04X}")
                 if closer:
                     hexa.append(f">{_n(closer / size * 1000)}<")
@@ -181,7 +206,7 @@ class Fill:
             ops.append(f"/{res} {_n(size)} Tf 1 0 0 1 {_n(x)} {_n(y)} Tm {show}".encode())
             x += sum(font.advance(c) * size / font.units_per_em - k for _, c, _, k in glyphs)
         ops.append(b"ET")
-        self.ops.append(b" ".join(ops))
+        return b" ".join(ops)
 
     def height(self, lines: Sequence[Line], size: float, leading: float) -> float:
         """The height (mm) of lines at size pt with leading (em) between them."""
