@@ -42,7 +42,7 @@ def hashes(out: Path) -> dict[str, str]:
 
 def test_killed_export_resumes_to_the_clean_result(tmp_path):
     ledger = tmp_path / "ledger.xlsx"
-    write_xlsx(generate(60, year=2026), ledger)
+    write_xlsx(generate(120, year=2026), ledger)
     clean = tmp_path / "clean"
     subprocess.run(command(ledger, clean), check=True, capture_output=True, timeout=600)
     total = len(hashes(clean))
@@ -59,16 +59,18 @@ def test_killed_export_resumes_to_the_clean_result(tmp_path):
     checked = 0
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
-        for path in final_files(out) if out.exists() else []:
+        found = final_files(out) if out.exists() else []
+        for path in found:
             try:
                 assert complete(path), f"half-written file visible: {path}"
                 checked += 1
             except FileNotFoundError:
                 pass
-        lines = journal.read_text(encoding="utf-8").count("\n") if journal.exists() else 0
-        if lines >= total // 3:
+        # Killed once a quarter of the files stand (not on the journal's count: it is
+        # flushed once a second, and the whole run may take less since a3/a5 are stamped).
+        if len(found) >= total // 4:
             break
-        time.sleep(0.05)
+        time.sleep(0.02)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=60)
     time.sleep(0.5)  # orphaned workers notice the closed pipe and stop

@@ -171,13 +171,18 @@ def remove_stale_temps(root: Path) -> int:
 class Entries(MutableMapping[str, dict[str, Any]]):
     """Manifest entries by path. Those a run adds are kept as their JSON line (UTF-8
     bytes, as the journal and the manifest write them): a third of the memory of a dict
-    (48,000 entries of a city's packet: ~25 instead of ~75 MB)."""
+    (48,000 entries of a city's packet: ~25 instead of ~75 MB) — or, where the journal is
+    a local file, as where their line stands in it (offset, length: ~3 MB)."""
 
     def __init__(self, entries: dict[str, dict[str, Any]] | None = None) -> None:
-        self._items: dict[str, dict[str, Any] | bytes] = dict(entries or {})
+        self._items: dict[str, dict[str, Any] | bytes | tuple[int, int]] = dict(entries or {})
+        self.read_at: Callable[[int, int], bytes] | None = None  # the journal's bytes
 
     def __getitem__(self, key: str) -> dict[str, Any]:
         item = self._items[key]
+        if isinstance(item, tuple):
+            assert self.read_at is not None
+            item = self.read_at(*item)
         if isinstance(item, bytes):
             decoded: dict[str, Any] = json.loads(item)
             return decoded
@@ -186,13 +191,27 @@ class Entries(MutableMapping[str, dict[str, Any]]):
     def __setitem__(self, key: str, entry: dict[str, Any]) -> None:
         self._items[key] = entry
 
-    def put(self, key: str, line: bytes) -> None:
-        """An entry by its JSON text."""
+    def put(self, key: str, line: bytes | tuple[int, int]) -> None:
+        """An entry by its JSON text, or by where that stands in the journal."""
         self._items[key] = line
 
-    def line(self, key: str) -> bytes:
+    def line(self, key: str, journal: bytes = b"") -> bytes:
+        """An entry's JSON text (``journal``: the journal's bytes, if read already)."""
         item = self._items[key]
+        if isinstance(item, tuple):
+            at, n = item
+            if journal:
+                return journal[at : at + n]
+            assert self.read_at is not None
+            return self.read_at(at, n)
         return item if isinstance(item, bytes) else _dumps(item)
+
+    def inline(self, journal: bytes) -> None:
+        """Every entry kept as its journal position kept as its text (the journal is
+        about to go)."""
+        for key, item in self._items.items():
+            if isinstance(item, tuple):
+                self._items[key] = journal[item[0] : item[0] + item[1]]
 
     def __delitem__(self, key: str) -> None:
         del self._items[key]
@@ -220,6 +239,7 @@ class Manifest:
         self.journal_path = root / JOURNAL
         self.meta: dict[str, Any] = {}
         self.entries = Entries()
+        self.entries.read_at = self._read_at
         self.previous_meta: dict[str, Any] = {}
         self.changed = False  # whether anything was added since it was read
         self._journal: Any = None
@@ -229,9 +249,11 @@ class Manifest:
             try:
                 old = json.loads(text)
                 self.entries = Entries({e["path"]: e for e in old.pop("documents", [])})
+                self.entries.read_at = self._read_at
                 self.previous_meta = old
             except (ValueError, KeyError, TypeError, AttributeError):
                 self.entries = Entries()
+                self.entries.read_at = self._read_at
         for line in self._read_journal().splitlines():
             with contextlib.suppress(ValueError, KeyError, TypeError):
                 entry = json.loads(line)
@@ -259,37 +281,60 @@ class Manifest:
         """Record a finished document (journalled, flushed every JOURNAL_FLUSH seconds;
         saved with ``save``)."""
         line = _dumps(entry)
-        self.entries.put(entry["path"], line)
+        at = self._journal_line(line.decode("utf-8") + "\n")
+        self.entries.put(entry["path"], line if at is None else (at, len(line)))
         self.changed = True
-        self._journal_line(line.decode("utf-8") + "\n")
 
-    def _journal_line(self, line: str) -> None:
+    def _journal_line(self, line: str) -> int | None:
+        """Append a line to the journal; where it starts in the journal file."""
         if self._journal is None:
             self.root.mkdir(parents=True, exist_ok=True)
-            self._journal = open(self.journal_path, "a", encoding="utf-8")  # noqa: SIM115
+            self._journal = open(self.journal_path, "ab")  # noqa: SIM115
             if self._journal.tell():  # a killed run may have left half a line
-                self._journal.write("\n")
-        self._journal.write(line)
+                self._journal.write(b"\n")
+        at = self._journal.tell()
+        self._journal.write(line.encode("utf-8"))
         now = time.monotonic()
         if now - self._flushed >= JOURNAL_FLUSH:
             self._journal.flush()
             self._flushed = now
+        return int(at)
+
+    def _journal_bytes(self) -> bytes:
+        if self._journal is not None:
+            self._journal.flush()
+        try:
+            return self.journal_path.read_bytes()
+        except FileNotFoundError:
+            return b""
+
+    def _read_at(self, at: int, n: int) -> bytes:
+        if self._journal is not None:
+            self._journal.flush()
+        with open(self.journal_path, "rb") as fh:
+            fh.seek(at)
+            return fh.read(n)
 
     def save(self) -> None:
         """Write manifest.json (durably) and drop the journal it now contains; nothing is
         rewritten when no document was added and the run's description is the same."""
+        journal = self._journal_bytes() if self._journal is not None else b""
         if self.changed or self.meta != self.previous_meta:
-            self._write(MANIFEST, self.text().encode("utf-8"))
+            self._write(MANIFEST, self.text(journal).encode("utf-8"))
             self.previous_meta = dict(self.meta)
             self.changed = False
+        self.entries.inline(journal)
         self._drop_journal()
 
-    def text(self) -> str:
+    def text(self, journal: bytes = b"") -> str:
         """The manifest as written: one document a line — readable, and made by json's C
         encoder (indent= would take its pure-Python path: 5 s for the 48,000 files of a
-        10,000-member packet)."""
+        10,000-member packet). ``journal``: the journal's bytes, if read already."""
+        if not journal and self._journal is not None:
+            journal = self._journal_bytes()
         head = json.dumps(self.meta, ensure_ascii=False)[1:-1]
-        lines = b",\n".join(self.entries.line(k) for k in sorted(self.entries)).decode("utf-8")
+        entries = self.entries
+        lines = b",\n".join(entries.line(k, journal) for k in sorted(entries)).decode("utf-8")
         return "{" + head + (", " if head else "") + '"documents": [\n' + lines + "\n]}\n"
 
     def _write(self, name: str, data: bytes) -> None:

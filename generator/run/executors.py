@@ -36,12 +36,11 @@ MAX_TRIES = 3
 IN_FLIGHT = 4  # tasks in flight per worker
 # Tasks after which a local worker is replaced by a fresh one: a worker's memory grows
 # with the variety of what it has laid out (Typst keeps the glyphs and shapes it has
-# seen); a new one costs ~1 s of start-up. Measured, 10k packet, before a3/a5 were
-# stamped: 400 -> peak 820 MB, 150 -> 791 MB. Since (Typst lays out only the long
-# documents, its cache emptied after each of their chunks, batch.AGE_OUT): 500 -> peak
-# 698 MB (workers 254 MB each at the peak), and a 10k packet's ~1,650 tasks restart
-# each worker 3 times instead of 11.
-RECYCLE = 500
+# seen); a new one costs ~1 s of start-up. Measured on the 10k packet (peak of the
+# process tree, workers trimmed after each task, long documents' cache emptied): 150 ->
+# 578 MB, 300 -> 583 MB (with the manifest's new entries kept as journal offsets), 500 ->
+# 665 MB; the ~1,700 tasks restart each worker 3 times at 300, 6 at 150.
+RECYCLE = 300
 
 
 class Executor:
