@@ -102,7 +102,7 @@ def _items(data: _Data, pos: int) -> tuple[list[bytes], int]:
     return [data[a:b] for a, b in itertools.pairwise(offs)], end
 
 
-def _dict(data: bytes) -> list[tuple[int, bytes, list[int]]]:
+def cff_dict(data: bytes) -> list[tuple[int, bytes, list[int]]]:
     """A CFF DICT's entries in order: (operator, its operands' bytes, the operands as
     integers — a real counts as 0)."""
     entries: list[tuple[int, bytes, list[int]]] = []
@@ -223,7 +223,7 @@ class _Parsed:
         self.strings_gsubrs = data[strings_start:pos]  # SIDs and (no) global subrs, kept
         if len(gsubrs_offs) > 1:
             raise ValueError("CFF has global subroutines: not desubroutinized")
-        top = _dict(tops[0])
+        top = cff_dict(tops[0])
         ops = {op: operands for op, _, operands in top}
         if _ROS not in ops or _FDARRAY not in ops or _FDSELECT not in ops:
             raise ValueError("CFF is not CID-keyed")
@@ -238,7 +238,7 @@ class _Parsed:
         self.fd_dicts: list[bytes] = []  # without Private
         self.privates: list[bytes] = []  # without Subrs
         for fd_raw in _items(data, ops[_FDARRAY][-1])[0]:
-            entries = _dict(fd_raw)
+            entries = cff_dict(fd_raw)
             self.fd_dicts.append(
                 b"".join(raw + _op_bytes(op) for op, raw, _ in entries if op != _PRIVATE)
             )
@@ -248,7 +248,7 @@ class _Parsed:
                     size, at = operands[-2:]
                     private = b"".join(
                         raw + _op_bytes(p_op)
-                        for p_op, raw, _ in _dict(data[at : at + size])
+                        for p_op, raw, _ in cff_dict(data[at : at + size])
                         if p_op != _SUBRS
                     )
             self.privates.append(private)

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 _LENGTH = re.compile(rb"/Length\s+(\d+)")
-_REF = re.compile(rb"(\d+) 0 R")
+REF = re.compile(rb"(\d+) 0 R")
 _FONTS_INLINE = re.compile(rb"/Font\s*<<([^>]*)>>")
 _FONTS_REF = re.compile(rb"/Font\s+(\d+) 0 R")
 _NAMED_REF = re.compile(rb"/([^\s/<>\[\]()]+)\s*(\d+) 0 R")
@@ -207,7 +207,7 @@ class Fonts:
             owner = int(res.group(1)) if res else page
             cont = _CONTENTS.search(head)
             if cont:
-                refs = _REF.findall(cont.group(1)) if cont.group(1) else [cont.group(2)]
+                refs = REF.findall(cont.group(1)) if cont.group(1) else [cont.group(2)]
                 out.append((self._font_names(owner, owners), [int(r) for r in refs]))
         for num in reach:
             head = pdf.dict_part(num)[0]
@@ -338,39 +338,11 @@ def _index(data: bytes, pos: int) -> tuple[list[int], int]:
 
 def _dict_offset(top: bytes, op: int) -> int | None:
     """The (last) operand of operator ``op`` in a CFF DICT."""
-    operands: list[int] = []
-    i = 0
-    while i < len(top):
-        b0 = top[i]
-        if b0 <= 21:
-            key = (12 << 8 | top[i + 1]) if b0 == 12 else b0
-            i += 2 if b0 == 12 else 1
-            if key == op:
-                return operands[-1] if operands else None
-            operands = []
-        elif b0 == 28:
-            operands.append(struct.unpack_from(">h", top, i + 1)[0])
-            i += 3
-        elif b0 == 29:
-            operands.append(struct.unpack_from(">i", top, i + 1)[0])
-            i += 5
-        elif b0 == 30:
-            i += 1
-            while not (top[i] & 0x0F == 0x0F or top[i] >> 4 == 0x0F):
-                i += 1
-            i += 1
-            operands.append(0)
-        elif b0 <= 246:
-            operands.append(b0 - 139)
-            i += 1
-        elif b0 <= 250:
-            operands.append((b0 - 247) * 256 + top[i + 1] + 108)
-            i += 2
-        elif b0 <= 254:
-            operands.append(-(b0 - 251) * 256 - top[i + 1] - 108)
-            i += 2
-        else:
-            raise ValueError("bad DICT")
+    from generator.render.cff import cff_dict
+
+    for key, _, operands in cff_dict(top):
+        if key == op:
+            return operands[-1] if operands else None
     return None
 
 

@@ -16,11 +16,10 @@ import hashlib
 import itertools
 import re
 
-from generator.render.pdffonts import Fonts
+from generator.render.pdffonts import REF, Fonts
 
 _STARTXREF = re.compile(rb"startxref\s+(\d+)\s+%%EOF\s*$")
 _SECTION = re.compile(rb"(\d+) (\d+)\r?\n")
-_REF = re.compile(rb"(\d+) 0 R")
 _HEAD = re.compile(rb"\d+ 0 obj\s")
 _STREAM = re.compile(rb">>\s*stream\r?\n")
 _DOC = re.compile(rb"/Title\(formgen-doc-(\d+)\)")
@@ -84,7 +83,7 @@ class _Pdf:
 
     def refs(self, num: int) -> list[int]:
         if num not in self._refs:
-            self._refs[num] = [int(r) for r in _REF.findall(self.dict_part(num)[0])]
+            self._refs[num] = [int(r) for r in REF.findall(self.dict_part(num)[0])]
         return self._refs[num]
 
 
@@ -108,7 +107,7 @@ def _split(pdf: _Pdf, count: int, keys: list[str]) -> list[bytes]:
     kids_list = re.search(rb"/Kids\s*\[([^\]]*)\]", kids_at)
     if not kids_list:
         raise _Unexpected
-    kids = [int(k) for k in _REF.findall(kids_list.group(1))]
+    kids = [int(k) for k in REF.findall(kids_list.group(1))]
     if not all(_TYPE_PAGE.search(pdf.dict_part(k)[0]) for k in kids):
         raise _Unexpected  # a nested page tree
     index = {k: i for i, k in enumerate(kids)}
