@@ -15,7 +15,7 @@ import shutil
 import pypdfium2 as pdfium
 import pytest
 
-from generator.forms.registry import code_of
+from generator.forms.registry import blank, code_of
 from generator.render.renderers import Renderers
 from generator.run.layouts import mirrors
 from tests.conftest import FORMS, context, layout
@@ -98,6 +98,7 @@ def _variants(base: dict, form_id: str, n: int) -> list[dict]:
             d["items"] = [f"{k}.{_text(rng, rng.choice([2, 6, 14]))}" for k in range(1, 3)]
             d["items"] += ["3.__________________"] * (i % 2)
             d["measures"] = [_text(rng, rng.choice([4, 12])) for _ in range(rng.choice([1, 2]))]
+            d["measures"] = [""] if i % 11 == 5 else d["measures"]  # none given
         docs.append(d)
     return docs
 
@@ -108,7 +109,7 @@ def test_the_stamped_fill_stands_where_typst_puts_it(ledger, opts, form_id):
     r = Renderers()
     base = context(form_id, ledger, opts, member_id="0003")
     docs = [context(form_id, ledger, opts, member_id=m) for m in ("0003", "0004", "0005")]
-    docs += _variants(base, form_id, 24)
+    docs += [*_variants(base, form_id, 24), blank(FORMS[form_id], opts)]  # and the blank form
     drawn_here = 0
     for d in docs:
         ours = r.render(stamped, "pdf", d, STAMP)
@@ -156,3 +157,11 @@ def test_an_edited_template_is_laid_out_by_typst(tmp_path):
     assert mirrors(code_of(form), typ)
     typ.write_text(typ.read_text(encoding="utf-8").replace("家庭住址", "现住址"), encoding="utf-8")
     assert not mirrors(code_of(form), typ)
+
+
+@pytest.mark.parametrize("form_id", ["a3", "a5"])
+def test_the_blank_forms_are_stamped(opts, form_id):
+    """A clerk's blank form (no name, no measures, blanks to fill by hand) is drawn here,
+    not handed to Typst."""
+    stamped, _ = _typst(form_id)
+    assert _creator(Renderers().render(stamped, "pdf", blank(FORMS[form_id], opts))) == "formgen"

@@ -296,8 +296,14 @@ class Fill:
                    size: float, leading: float = 0.5, gap: float = 0.0,
                    indent: float = 0.0) -> float:  # fmt: skip
         """Paragraphs one under the other from y, ``gap`` mm between them, each
-        ``indent`` mm in from x; the y (mm) under the last."""
-        for i, p in enumerate(paras):
+        ``indent`` mm in from x; the y (mm) under the last. Empty ones only: nothing
+        (an empty one among others: Typst knows its height)."""
+        texts = [str(p) for p in paras]
+        if not any(texts):
+            return y
+        if not all(texts):
+            raise Unstampable("an empty paragraph among others")
+        for i, p in enumerate(texts):
             y += gap if i else 0.0
             lines = self.lines(str(p), w - indent, size)
             self.draw(lines, x + indent, y, w - indent, size, leading)
@@ -464,6 +470,8 @@ class _Para:
         the last break opportunity where it still fits."""
         chars, n = self.chars, len(self.chars)
         lines: list[Line] = []
+        if n == 0:
+            return lines
         start = 0
         slack = max((c[3] for c in chars), default=0.0)  # what trims can give back
         while True:
