@@ -66,14 +66,19 @@ _OFF_FMT = {1: "B", 2: "H", 4: "I"}  # struct codes of INDEX offsets by size
 
 
 def cache_dir() -> Path:
-    """The folder of the prepared fonts: $XDG_CACHE_HOME/formgen/cff, or one in the temp dir."""
+    """The folder of the prepared fonts: $XDG_CACHE_HOME/formgen/cff (~/.cache/formgen/cff),
+    kept across reboots (preparing FandolFang again costs ~20 s a process); one in the
+    temp dir where there is no home."""
     xdg = os.environ.get("XDG_CACHE_HOME")
     if xdg:
         return Path(xdg) / "formgen" / "cff"
-    import tempfile
+    try:
+        return Path.home() / ".cache" / "formgen" / "cff"
+    except RuntimeError:  # no home directory to be found
+        import tempfile
 
-    uid = os.getuid() if hasattr(os, "getuid") else 0
-    return Path(tempfile.gettempdir()) / f"formgen-{uid}" / "cff"
+        uid = os.getuid() if hasattr(os, "getuid") else 0
+        return Path(tempfile.gettempdir()) / f"formgen-{uid}" / "cff"
 
 
 # ------------------------------------------------------------------ reading CFF
