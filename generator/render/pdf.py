@@ -36,7 +36,7 @@ import typst
 from generator.errors import TemplateError
 from generator.render.pdfsplit import file_id, split_documents
 
-_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # the date of a document made without one
 
 
 _COMPILERS: dict[Path, typst.Compiler] = {}
@@ -160,7 +160,7 @@ class CompiledTypst:
         if path is None:
             name = hashlib.sha256(f"{self.path.name} {data}".encode()).hexdigest()[:24]
             path = f"/.frames/{name}.pdf"
-            (self.compile_root / path[1:]).write_bytes(self._run(data, _EPOCH, "frame"))
+            (self.compile_root / path[1:]).write_bytes(self._run(data, EPOCH, "frame"))
             self.frames[data] = path
         self._last = (shared, path)
         return {**ctx, "frame": path}
@@ -174,7 +174,7 @@ class CompiledTypst:
     def _compile(self, contexts: list[dict[str, Any]], stamp: dt.datetime | None) -> bytes:
         if self.fields is not None:
             contexts = [self._framed(c) for c in contexts]
-        return self._run(json.dumps(contexts, ensure_ascii=False, default=str), stamp or _EPOCH)
+        return self._run(json.dumps(contexts, ensure_ascii=False, default=str), stamp or EPOCH)
 
     def render(self, context: dict[str, Any], stamp: dt.datetime | None = None) -> bytes:
         """One document's context -> PDF bytes (the same bytes for the same input)."""
@@ -202,7 +202,7 @@ class CompiledTypst:
             if len(starts) != len(contexts) or starts != sorted(starts) or starts[0] != 0:
                 return None
             ends = [*starts[1:], len(pdf)]
-            return [_extract(pdf, list(range(a, b)), stamp or _EPOCH, key)
+            return [_extract(pdf, list(range(a, b)), stamp or EPOCH, key)
                     for a, b, key in zip(starts, ends, keys, strict=True)]  # fmt: skip
         finally:
             pdf.close()

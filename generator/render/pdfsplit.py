@@ -173,8 +173,15 @@ def _document(
     bodies[tree] = b"<</Type/Pages/Count %d/Kids[%s]>>" % (len(pages), kids)
     if info is not None:
         bodies[info] = pdf.content[info]  # Creator and dates: no references
-    out = [pdf.header]
-    pos = len(pdf.header)
+    return write_pdf(pdf.header, bodies, root, info, key)
+
+
+def write_pdf(header: bytes, bodies: dict[int, bytes], root: int, info: int | None,
+              key: str) -> bytes:  # fmt: skip
+    """A PDF file of these objects (their bodies by number; numbers not used become free
+    entries of the cross-reference table), with its trailer and file identifier."""
+    out = [header]
+    pos = len(header)
     offsets: dict[int, int] = {}
     for num in sorted(bodies):
         head = b"%d 0 obj\n" % num

@@ -36,13 +36,14 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from generator.render.cff import CffFont
+from generator.render.pdf import EPOCH
+from generator.render.pdfsplit import write_pdf
 
 if TYPE_CHECKING:
     from generator.render.pdf import CompiledTypst
 
 MM = 72 / 25.4  # points per millimetre
 PT = 25.4 / 72  # millimetres per point
-_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # the date of a document made without one
 LAID = 2_000  # texts whose lines a process remembers: a run's repeated ones stay, a
 # member's own go (20,000 held 60 MB more a worker for no more speed)
 LEVEL = 1  # zlib's: level 6 made the PDFs 3 % smaller for 1.4 ms more a document
@@ -552,22 +553,15 @@ class Frame:
             else b"\n".join(c.read_bytes() for c in page.Contents)  # fmt: skip
         resources = _unparse(page.Resources, number)
         objs: list[bytes] = []
-        i = 0
-        while i < len(order):
-            obj = order[i]
+        for obj in order:  # (``number`` appends what each one refers to)
             if isinstance(obj, pikepdf.Stream):
                 head = _unparse(obj.stream_dict, number, skip={"/Length"})
-                raw = obj.read_raw_bytes()
-                objs.append(head[:-2] + f"/Length {len(raw)}>>stream\n".encode() + raw
-                            + b"\nendstream")  # fmt: skip
+                objs.append(_stream(head[2:-2], obj.read_raw_bytes(), deflate=False))
             else:
                 objs.append(_unparse(obj, number, direct=True))
-            i += 1
-        body = zlib.compress(content, LEVEL)
         x0, y0, x1, y1 = self.media
-        box = f"<</Type/XObject/Subtype/Form/BBox[{_n(x0)} {_n(y0)} {_n(x1)} {_n(y1)}]/Resources "
-        length = f"/Filter/FlateDecode/Length {len(body)}>>stream\n"
-        xobject = box.encode() + resources + length.encode() + body + b"\nendstream"
+        box = f"/Type/XObject/Subtype/Form/BBox[{_n(x0)} {_n(y0)} {_n(x1)} {_n(y1)}]/Resources "
+        xobject = _stream(box.encode() + resources, content)
         self.objects = [xobject, *objs]  # object 1 is the XObject
         src.close()
 
@@ -616,7 +610,6 @@ class Stamper:
     def pdf(self, frame: Frame, fill: Fill, stamp: dt.datetime, file_key: str) -> bytes:
         """The document: one page, its frame and its fill."""
         objs: list[bytes] = list(frame.objects)
-        base = len(objs)
 
         def add(obj: bytes) -> int:
             objs.append(obj)
@@ -630,10 +623,13 @@ class Stamper:
         resources = b"<</XObject<</Fr 1 0 R"
         if fill.image is not None:
             _, _, _, w, px = fill.image
-            data = zlib.compress(bytes(px), LEVEL)
-            im = add(f"<</Type/XObject/Subtype/Image/Width {w}/Height {w}/ColorSpace/DeviceGray"
-                     f"/BitsPerComponent 8/Interpolate false/Filter/FlateDecode/Length {len(data)}"
-                     f">>stream\n".encode() + data + b"\nendstream")  # fmt: skip
+            im = add(
+                _stream(
+                    f"/Type/XObject/Subtype/Image/Width {w}/Height {w}/ColorSpace"
+                    f"/DeviceGray/BitsPerComponent 8/Interpolate false".encode(),
+                    px,
+                )
+            )
             resources += f"/Im1 {im} 0 R".encode()
         resources += (
             b">>/Font<<"
@@ -641,9 +637,7 @@ class Stamper:
             + b">>>>"
         )
         content = b"q /Fr Do Q\n" + b"\n".join(fill.ops)
-        body = zlib.compress(content, LEVEL)
-        c = add(f"<</Filter/FlateDecode/Length {len(body)}>>stream\n".encode() + body
-                + b"\nendstream")  # fmt: skip
+        c = add(_stream(b"", content))
         pages = len(objs) + 2
         page = add(f"<</Type/Page/Parent {pages} 0 R/MediaBox[0 0 {_n(A4[0] * MM)} "
                    f"{_n(A4[1] * MM)}]/Resources ".encode() + resources
@@ -652,8 +646,8 @@ class Stamper:
         catalog = add(f"<</Type/Catalog/Pages {pages} 0 R/Lang(zh-CN)>>".encode())
         date = stamp.strftime("D:%Y%m%d%H%M%SZ")
         info = add(f"<</Creator(formgen)/CreationDate({date})/ModDate({date})>>".encode())
-        del base
-        return _assemble(objs, catalog, info, file_key)
+        bodies = dict(enumerate(objs, start=1))
+        return write_pdf(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", bodies, catalog, info, file_key)
 
     def _font(self, font: CffFont, chars: dict[int, str], add: Callable[[bytes], int]) -> int:
         cids = sorted(chars)
@@ -662,8 +656,7 @@ class Stamper:
         name = f"{tag}+{font.ps_name}"
         # Not compressed: deflate takes a CJK font's outlines only 17 % smaller, for more
         # time (2.3 ms for 68 KB) than the rest of the document costs.
-        ff = add(f"<</Subtype/CIDFontType0C/Length {len(program)}>>stream\n".encode()
-                 + program + b"\nendstream")  # fmt: skip
+        ff = add(_stream(b"/Subtype/CIDFontType0C", program, deflate=False))
         upm = font.units_per_em
         k = 1000 / upm
         x0, y0, x1, y1 = (round(v * k) for v in font.bbox)
@@ -677,9 +670,7 @@ class Stamper:
         cid = add(f"<</Type/Font/Subtype/CIDFontType0/BaseFont/{name}/CIDSystemInfo<</Registry"
                   f"({reg})/Ordering({order})/Supplement {supp}>>/FontDescriptor {desc} 0 R"
                   f"/DW 1000/W[{widths}]>>".encode())  # fmt: skip
-        tu = zlib.compress(_to_unicode(chars), LEVEL)
-        uni = add(f"<</Filter/FlateDecode/Length {len(tu)}>>stream\n".encode() + tu
-                  + b"\nendstream")  # fmt: skip
+        uni = add(_stream(b"", _to_unicode(chars)))
         return add(f"<</Type/Font/Subtype/Type0/BaseFont/{name}-Identity-H/Encoding/Identity-H"
                    f"/DescendantFonts[{cid} 0 R]/ToUnicode {uni} 0 R>>".encode())  # fmt: skip
 
@@ -710,22 +701,12 @@ def _to_unicode(chars: dict[int, str]) -> bytes:
     ).encode()
 
 
-def _assemble(objs: list[bytes], root: int, info: int, key: str) -> bytes:
-    """Objects 1..n into a PDF file, with its cross-reference table and trailer."""
-    from generator.render.pdfsplit import file_id
-
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for i, obj in enumerate(objs, start=1):
-        offsets.append(len(out))
-        out += f"{i} 0 obj\n".encode() + obj + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    fid = file_id(key, bytes(out)).decode()
-    out += (f"trailer\n<</Size {len(objs) + 1}/Root {root} 0 R/Info {info} 0 R"
-            f"/ID[<{fid}><{fid}>]>>\nstartxref\n{xref}\n%%EOF\n").encode()  # fmt: skip
-    return bytes(out)
+def _stream(keys: bytes, data: bytes, deflate: bool = True) -> bytes:
+    """A stream object: its dictionary's ``keys`` and ``data`` (deflated unless not)."""
+    if deflate:
+        data = zlib.compress(data, LEVEL)
+        keys += b"/Filter/FlateDecode"
+    return b"<<%s/Length %d>>stream\n%s\nendstream" % (keys, len(data), data)
 
 
 # ---------------------------------------------------------------- a form's PDFs
@@ -778,7 +759,7 @@ class Stamped:
             else:
                 path = self.typst.frame_file(ctx)
                 frame = self.stamper.frame(str(path), path.read_bytes)
-                return self.stamper.pdf(frame, fill, stamp or _EPOCH, key)
+                return self.stamper.pdf(frame, fill, stamp or EPOCH, key)
         from generator.render.renderers import with_qr
 
         docs = self.typst.render_many([with_qr(ctx)], stamp, [key] if key else None)
