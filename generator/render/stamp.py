@@ -21,6 +21,7 @@ lays that document out with Typst.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -46,12 +47,15 @@ MM = 72 / 25.4  # points per millimetre
 PT = 25.4 / 72  # millimetres per point
 LAID = 2_000  # texts whose lines a process remembers: a run's repeated ones stay, a
 # member's own go (20,000 held 60 MB more a worker for no more speed)
+BLANK_CHARS = "_— 0123456789"  # Noto Serif CJK: the blanks to fill by hand, page numbers
 LEVEL = 1  # zlib's: level 6 made the PDFs 3 % smaller for 1.4 ms more a document
 A4 = (210.0, 297.0)
 # No line starts with these (closing marks, CJK punctuation) ...
 NO_START = set("，。、；：？！）》」』】〕〉”’…—·%‰,.;:?!)]}>％、")
 # ... nor ends with these (opening marks).
 NO_END = set("（《「『【〔〈“‘([{<")
+SPACES = " \u3000"  # trimmed at a line's end (Unicode White_Space), a break after them
+OVERHANG = {"–": 0.2, "—": 0.2, "-": 0.55, ".": 0.8, ",": 0.8, ":": 0.3, ";": 0.3}  # of advance
 OPENING = set("（《「『【〔〈“‘")  # CJK opening marks: half trimmed at a line's start
 CLOSING = set("，。、；：？！）》」』】〕〉”’")  # CJK closing ones: half trimmed at its end
 
@@ -73,8 +77,9 @@ class Fonts:
 
     body: CffFont
     blank: CffFont
+    names: dict[int, tuple[str, CffFont]] = field(default_factory=dict)  # id -> resource
     glyphs: dict[str, tuple[CffFont, int, float]] = field(default_factory=dict)
-    laid: OrderedDict[tuple[str, float, float, str], list[Line]] = field(
+    laid: OrderedDict[tuple[Any, ...], list[Line]] = field(
         default_factory=OrderedDict
     )  # texts laid out lately (Fill.lines)
 
@@ -96,9 +101,26 @@ class Fonts:
         cap height, the ascender where the font gives none (FandolFang)."""
         return (font.cap_height or font.ascender) / font.units_per_em
 
+    def __post_init__(self) -> None:
+        if not self.names:
+            self.names.update(
+                {id(self.body): ("F1", self.body), id(self.blank): ("F2", self.blank)}
+            )
+
     def res(self, font: CffFont) -> str:
-        """The font's resource name on the page."""
-        return "F1" if font is self.body else "F2"
+        """The font's resource name on the page (each face its own, whatever ``Fonts``
+        draws it: one name, one subset a document)."""
+        return self.names[id(font)][0]
+
+    def face(self, body: CffFont, name: str) -> Fonts:
+        """Fonts drawing with ``body`` (resource ``name``) and this one's blank font,
+        sharing the resource names."""
+        self.names[id(body)] = (name, body)
+        return Fonts(body, self.blank, self.names)
+
+    def font(self, res: str) -> CffFont:
+        """The font of a resource name."""
+        return next(font for name, font in self.names.values() if name == res)
 
 
 @dataclass
@@ -110,6 +132,7 @@ class Line:
     width: float
     lead: float = 0.0  # pt the first glyph is drawn left of the line's start (a trimmed mark)
     top: float = 0.0  # em: its top edge above its baseline (the highest of its fonts')
+    hang: float = 0.0  # pt its last glyph hangs into the end margin (Typst's overhang)
     drawn: dict[tuple[float, float, float], bytes] = field(default_factory=dict)  # where -> ops
     used: dict[str, dict[int, str]] | None = None  # resource -> CID -> character
 
@@ -121,6 +144,7 @@ class Fill:
     fonts: Fonts
     margin: dict[str, float]  # mm: top, left, right, bottom
     size: float  # the body size (pt)
+    paper: tuple[float, float] = A4  # mm: width, height
     ops: list[bytes] = field(default_factory=list)
     used: dict[str, dict[int, str]] = field(default_factory=dict)  # resource -> CID -> char
     image: tuple[float, float, float, int, bytes] | None = None  # x, y, side (pt), w, pixels
@@ -130,12 +154,16 @@ class Fill:
         return (self.margin["left"] + mm) * MM
 
     def _y(self, mm: float) -> float:
-        return (A4[1] - self.margin["top"] - mm) * MM
+        return (self.paper[1] - self.margin["top"] - mm) * MM
 
     @property
     def width(self) -> float:
         """The text block's width (mm)."""
-        return A4[0] - self.margin["left"] - self.margin["right"]
+        return self.paper[0] - self.margin["left"] - self.margin["right"]
+
+    def face(self, fonts: Fonts) -> Fill:
+        """This fill drawing with other fonts (the same page: its operators and glyphs)."""
+        return dataclasses.replace(self, fonts=fonts)
 
     # -------------------------------------------------------------- text
     def measure(self, text: str, size: float) -> list[tuple[str, CffFont, int, float]]:
@@ -147,23 +175,30 @@ class Fill:
             out.append((ch, g[0], g[1], g[2] * size))
         return out
 
-    def lines(self, text: str, width: float, size: float, keep: str = "") -> list[Line]:
+    def lines(self, text: str, width: float, size: float, keep: str = "",
+              boxes: Sequence[tuple[int, int]] = ()) -> list[Line]:  # fmt: skip
         """``text`` broken into lines of at most ``width`` mm at ``size`` pt (a line
-        break in the text starts a new line); ``keep`` set as a Typst box: never broken
-        inside, its marks trimmed at its own edges. Remembered: the documents of a run
-        repeat most of their texts (heads, grades, seals, notes' neighbours)."""
-        key = (text, width, size, keep)
+        break in the text starts a new line); ``keep`` — and the spans ``boxes`` of a
+        text without line breaks — set as Typst boxes: never broken inside, their marks
+        trimmed at their own edges. Remembered: the documents of a run repeat most of
+        their texts (heads, grades, seals, notes' neighbours)."""
+        key = (text, width, size, keep, tuple(boxes))
         laid = self.fonts.laid
         found = laid.get(key)
         if found is None:
-            found = laid[key] = self._lines(text, width, size, keep)
+            found = laid[key] = self._lines(text, width, size, keep, boxes)
             if len(laid) > LAID:
                 laid.popitem(last=False)  # the least recently used
         else:
             laid.move_to_end(key)
         return found
 
-    def _lines(self, text: str, width: float, size: float, keep: str) -> list[Line]:
+    def _lines(self, text: str, width: float, size: float, keep: str,
+               given: Sequence[tuple[int, int]]) -> list[Line]:  # fmt: skip
+        if given:
+            if "\n" in text:
+                raise Unstampable("boxes in a text of several lines")
+            return _Para(self.measure(text, size), given).lines(width * MM)
         result: list[Line] = []
         for para in text.split("\n"):
             boxes = []
@@ -179,8 +214,8 @@ class Fill:
         """Lines with the first one's top edge at (x, y) mm, in a column ``w`` mm wide."""
         base = self._y(y)
         for line in lines:
-            dx = {"left": 0.0, "center": (w * MM - line.width) / 2,
-                  "right": w * MM - line.width}[align]  # fmt: skip
+            width = line.width - line.hang
+            dx = {"left": 0.0, "center": (w * MM - width) / 2, "right": w * MM - width}[align]
             base -= (line.top or Fonts.top(self.fonts.body)) * size
             self._show(line, self._x(x) + dx - line.lead, base, size)
             base -= leading * size
@@ -404,8 +439,8 @@ def _may_break(before: str, after: str) -> bool:
     letter or digit (measured on Typst: it breaks before an opening quote anywhere)."""
     if after in NO_START or before in NO_END:
         return False
-    if before == " " or after == " ":
-        return before == " "
+    if before in SPACES or after in SPACES:
+        return before in SPACES and after not in SPACES
     if before in "”’" and not _east_asian(after):
         return False
     if before in "%％$¥€" and (after in OPENING or after in "([{"):
@@ -433,8 +468,10 @@ class _Para:
                      else 0.0 for i in range(n)]  # fmt: skip
         self.box_start, self.box_end = [0.0] * n, [0.0] * n
         self.inside: set[int] = set()  # break positions inside a box
+        self.boxed = [False] * n  # inside a box
         for a, b in boxes:
             self.inside.update(range(a + 1, b))
+            self.boxed[a:b] = [True] * (b - a)
             if chars[a][0] in OPENING:
                 self.box_start[a] = 0.5 * chars[a][3]
             if chars[b - 1][0] in CLOSING:
@@ -455,14 +492,14 @@ class _Para:
 
     def width(self, a: int, b: int) -> float:
         """The width (pt) of chars[a:b] as one line."""
-        while b > a and self.chars[b - 1][0] == " ":
-            b -= 1
+        while b > a and self.chars[b - 1][0] in SPACES and not self.boxed[b - 1]:
+            b -= 1  # (a box keeps its spaces: it is as wide as its whole text)
         if b <= a:
             return 0.0
         w = self.adv[b] - self.adv[a] - (self.pairs[b - 1] - self.pairs[a])
         w -= self.ends[b] - self.ends[a] + self.starts[b] - self.starts[a + 1] + self.lead(a)
         last = self.chars[b - 1]
-        if last[0] in CLOSING and not self.box_end[b - 1]:
+        if last[0] in CLOSING and not self.boxed[b - 1]:
             w -= 0.5 * last[3]
         return w
 
@@ -479,6 +516,8 @@ class _Para:
             # Past ``hi`` nothing fits whatever the trims; from there back, the first
             # break opportunity that fits (a line's width grows with its end).
             hi = min(n, bisect.bisect_right(self.eff, self.eff[start] + room + slack) - 1)
+            while hi < n and chars[hi][0] in SPACES:
+                hi += 1  # spaces ending a line take no room
             best = -1
             for p in range(hi, start, -1):
                 if p < n and (p in self.inside or not self.may_break(p)):
@@ -493,12 +532,23 @@ class _Para:
                       enumerate(chars[start:end], start)]  # fmt: skip
             top = max((Fonts.top(f) for f, *_ in glyphs), default=0.0)
             lead = self.lead(start) if start < end else 0.0
-            lines.append(Line(glyphs, self.width(start, end), lead, top))
+            lines.append(Line(glyphs, self.width(start, end), lead, top, self._hang(start, end)))
             start = end
-            while start < n and chars[start][0] == " ":
+            while start < n and chars[start][0] in SPACES:
                 start += 1
             if start >= n:
                 return lines
+
+    def _hang(self, start: int, end: int) -> float:
+        """pt the line's last glyph hangs into the end margin (Typst's overhang: dashes,
+        Latin stops, colons), moving a centred or right-aligned line; not a lone glyph's,
+        nor a box's."""
+        last = end - 1
+        if self.chars[last][0] in SPACES:
+            return 0.0  # a trailing space is the line's last item
+        if last <= start or self.boxed[last]:
+            return 0.0
+        return OVERHANG.get(self.chars[last][0], 0.0) * self.chars[last][3]
 
     def may_break(self, p: int) -> bool:
         """Whether a line may end before chars[p]."""
@@ -609,41 +659,47 @@ class Stamper:
 
     def pdf(self, frame: Frame, fill: Fill, stamp: dt.datetime, file_key: str) -> bytes:
         """The document: one page, its frame and its fill."""
-        objs: list[bytes] = list(frame.objects)
+        return self.document([fill], stamp, file_key, frame)
+
+    def document(self, fills: Sequence[Fill], stamp: dt.datetime, file_key: str,
+                 frame: Frame | None = None) -> bytes:  # fmt: skip
+        """The document: a page for each fill (over ``frame`` if any: one-page forms),
+        each font subset once for the glyphs of all its pages."""
+        objs: list[bytes] = list(frame.objects) if frame else []
 
         def add(obj: bytes) -> int:
             objs.append(obj)
             return len(objs)
 
-        fonts = {}
-        for font in (self.fonts.body, self.fonts.blank):
-            res = self.fonts.res(font)
-            if fill.used.get(res):
-                fonts[res] = self._font(font, fill.used[res], add)
-        resources = b"<</XObject<</Fr 1 0 R"
-        if fill.image is not None:
-            _, _, _, w, px = fill.image
-            im = add(
-                _stream(
-                    f"/Type/XObject/Subtype/Image/Width {w}/Height {w}/ColorSpace"
-                    f"/DeviceGray/BitsPerComponent 8/Interpolate false".encode(),
-                    px,
-                )
-            )
-            resources += f"/Im1 {im} 0 R".encode()
-        resources += (
-            b">>/Font<<"
-            + b"".join(f"/{name} {num} 0 R".encode() for name, num in sorted(fonts.items()))
-            + b">>>>"
-        )
-        content = b"q /Fr Do Q\n" + b"\n".join(fill.ops)
-        c = add(_stream(b"", content))
-        pages = len(objs) + 2
-        page = add(f"<</Type/Page/Parent {pages} 0 R/MediaBox[0 0 {_n(A4[0] * MM)} "
-                   f"{_n(A4[1] * MM)}]/Resources ".encode() + resources
-                   + f"/Contents {c} 0 R>>".encode())  # fmt: skip
-        add(f"<</Type/Pages/Count 1/Kids[{page} 0 R]>>".encode())
-        catalog = add(f"<</Type/Catalog/Pages {pages} 0 R/Lang(zh-CN)>>".encode())
+        used: dict[str, dict[int, str]] = {}
+        for fill in fills:
+            for res, chars in fill.used.items():
+                used.setdefault(res, {}).update(chars)
+        fonts = {res: self._font(self.fonts.font(res), chars, add)
+                 for res, chars in sorted(used.items())}  # fmt: skip
+        font_res = b"/Font<<" + b"".join(f"/{name} {num} 0 R".encode()
+                                         for name, num in fonts.items()) + b">>"  # fmt: skip
+        pages_num = add(b"")  # the page tree, written when its kids are known
+        kids = []
+        for fill in fills:
+            xobjects = b"/Fr 1 0 R" if frame else b""
+            if fill.image is not None:
+                _, _, _, w, px = fill.image
+                im = add(_stream(f"/Type/XObject/Subtype/Image/Width {w}/Height {w}/ColorSpace"
+                                 f"/DeviceGray/BitsPerComponent 8/Interpolate false".encode(),
+                                 px))  # fmt: skip
+                xobjects += f"/Im1 {im} 0 R".encode()
+            resources = b"<<" + (b"/XObject<<" + xobjects + b">>" if xobjects else b"")
+            resources += font_res + b">>"
+            content = (b"q /Fr Do Q\n" if frame else b"") + b"\n".join(fill.ops)
+            c = add(_stream(b"", content))
+            pw, ph = fill.paper
+            kids.append(add(f"<</Type/Page/Parent {pages_num} 0 R/MediaBox[0 0 {_n(pw * MM)} "
+                            f"{_n(ph * MM)}]/Resources ".encode() + resources
+                            + f"/Contents {c} 0 R>>".encode()))  # fmt: skip
+        refs = " ".join(f"{k} 0 R" for k in kids)
+        objs[pages_num - 1] = f"<</Type/Pages/Count {len(kids)}/Kids[{refs}]>>".encode()
+        catalog = add(f"<</Type/Catalog/Pages {pages_num} 0 R/Lang(zh-CN)>>".encode())
         date = stamp.strftime("D:%Y%m%d%H%M%SZ")
         info = add(f"<</Creator(formgen)/CreationDate({date})/ModDate({date})>>".encode())
         bodies = dict(enumerate(objs, start=1))
@@ -727,7 +783,7 @@ def fonts() -> Fonts | None:
     with its own fallbacks."""
     try:
         body, blank = _font_file("FandolFang R"), _font_file("Noto Serif CJK SC")
-        found = Fonts(CffFont.load(*body), CffFont.load(*blank, chars="_"))
+        found = Fonts(CffFont.load(*body), CffFont.load(*blank, chars=BLANK_CHARS))
     except (OSError, RuntimeError, ValueError, subprocess.SubprocessError):
         return None
     names = (found.body.ps_name, found.blank.ps_name)
@@ -740,33 +796,63 @@ class Stamped:
     """A framed form whose fill is drawn here: its frames from Typst (``typst``, which
     also lays out what ``recipe`` cannot draw), its fill by ``recipe(fill, context)``."""
 
-    def __init__(
-        self, typst: CompiledTypst, recipe: Callable[[Fill, dict[str, Any]], None]
-    ) -> None:
+    def __init__(self, typst: CompiledTypst, recipe: Callable[[Any, dict[str, Any]], None]) -> None:
         self.typst, self.recipe = typst, recipe
         found = fonts()
         self.stamper = Stamper(found) if found else None
 
     def render(self, ctx: dict[str, Any], stamp: dt.datetime | None = None, key: str = "") -> bytes:
         """One document -> PDF bytes (``key``, a hash of its inputs: its file identifier)."""
-        if self.stamper is not None:
-            page = ctx["page"]
-            fill = Fill(self.stamper.fonts, page["margin"], float(page.get("size", 12)))
-            try:
-                self.recipe(fill, ctx)
-            except Unstampable:
-                pass
-            else:
-                path = self.typst.frame_file(ctx)
-                frame = self.stamper.frame(str(path), path.read_bytes)
-                return self.stamper.pdf(frame, fill, stamp or EPOCH, key)
-        from generator.render.renderers import with_qr
+        return self.render_many([ctx], stamp, [key] if key else None)[0]
 
-        docs = self.typst.render_many([with_qr(ctx)], stamp, [key] if key else None)
-        return docs[0] if docs else self.typst.render(with_qr(ctx), stamp)
+    def _drawn(self, ctx: dict[str, Any], stamp: dt.datetime | None, key: str) -> bytes | None:
+        """The document drawn here, None where its recipe gives up (or fonts are missing)."""
+        if self.stamper is None:
+            return None
+        if self.typst.fields is None:
+            return self._pages(ctx, stamp, key)  # a form without a frame: its pages
+        page = ctx["page"]
+        fill = Fill(self.stamper.fonts, page["margin"], float(page.get("size", 12)))
+        try:
+            self.recipe(fill, ctx)
+        except Unstampable:
+            return None
+        path = self.typst.frame_file(ctx)
+        frame = self.stamper.frame(str(path), path.read_bytes)
+        return self.stamper.pdf(frame, fill, stamp or EPOCH, key)
+
+    def _pages(self, ctx: dict[str, Any], stamp: dt.datetime | None, key: str) -> bytes | None:
+        """A document of a form without a frame (generator/render/tables.py), None where
+        its recipe gives up or the table faces are missing."""
+        from generator.render.tables import MARGIN, Doc, faces
+
+        found = faces()
+        if found is None or self.stamper is None:
+            return None
+        p = ctx.get("page") or {}
+        margin = MARGIN | {k: float(v) for k, v in (p.get("margin") or {}).items()}
+        paper = (297.0, 210.0) if p.get("landscape", True) else A4
+        doc = Doc(found, margin, paper, float(p.get("size", 12)))
+        try:
+            self.recipe(doc, ctx)
+        except Unstampable:
+            return None
+        return self.stamper.document(doc.fills, stamp or EPOCH, key)
 
     def render_many(self, contexts: Sequence[dict[str, Any]], stamp: dt.datetime | None = None,
                     ids: list[str] | None = None) -> list[bytes]:  # fmt: skip
-        """Several documents, each drawn on its own."""
+        """Several documents, each drawn on its own; those the recipe gives up on laid out
+        by Typst together, in one compilation."""
+        from generator.render.renderers import with_qr
+
         keys = ids or [""] * len(contexts)
-        return [self.render(c, stamp, k) for c, k in zip(contexts, keys, strict=True)]
+        out = [self._drawn(c, stamp, k) for c, k in zip(contexts, keys, strict=True)]
+        left = [i for i, pdf in enumerate(out) if pdf is None]
+        if left:
+            typst = self.typst.render_many([with_qr(contexts[i]) for i in left], stamp,
+                                           [keys[i] for i in left] if ids else None)  # fmt: skip
+            if typst is None or len(typst) != len(left):  # no document marks: one by one
+                typst = [self.typst.render(with_qr(contexts[i]), stamp) for i in left]
+            for i, pdf in zip(left, typst, strict=True):
+                out[i] = pdf
+        return [pdf for pdf in out if pdf is not None]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -56,12 +57,32 @@ def layout_of(form: Form, template_dir: Path | None = None, office: bool | None 
 
 
 def mirrors(code: ModuleType, typ: Path) -> bool:
-    """Whether a form's code has a stamp recipe drawing the fill of exactly this Typst
-    template: its ``STAMPS`` is the template's SHA-256 (a clerk's edited template, or a
-    template changed without its recipe, is laid out by Typst)."""
+    """Whether a form's code has a stamp recipe drawing exactly this Typst template: its
+    ``STAMPS`` is ``digest(typ)`` (a clerk's edited template, or a template or shared
+    component changed without its recipe, is laid out by Typst)."""
     if not hasattr(code, "stamp"):
         return False
-    return getattr(code, "STAMPS", None) == hashlib.sha256(typ.read_bytes()).hexdigest()
+    return getattr(code, "STAMPS", None) == digest(typ)
+
+
+_IMPORT = re.compile(r'#import "/(forms|notices)/([\w.-]+\.typ)"')
+
+
+def digest(typ: Path) -> str:
+    """SHA-256 of a template and of the shared components it imports (formgen.typ,
+    notice.typ), as ``STAMPS`` gives it."""
+    h = hashlib.sha256()
+    seen: set[Path] = set()
+    todo = [typ]
+    while todo:
+        path = todo.pop(0)
+        if path in seen:
+            continue
+        seen.add(path)
+        text = path.read_bytes()
+        h.update(text)
+        todo += [TEMPLATES / m[0] / m[1] for m in _IMPORT.findall(text.decode("utf-8"))]
+    return h.hexdigest()
 
 
 def edited_docx(form: Form, template_dir: Path | None = None) -> Path | None:

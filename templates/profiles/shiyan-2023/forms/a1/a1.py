@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from generator.forms import kit
 from generator.forms.registry import Form
 from generator.ledger.model import Compound, Ledger, Member
@@ -54,3 +56,16 @@ def blank(opts: Options, form: Form) -> Context:
     )
     ctx.update(kit.table(form, kit.blank_rows(form), fit=False))
     return ctx
+
+
+# The template whose pages ``stamp`` draws (layouts.digest of a1.typ and formgen.typ):
+# change them together, tests/test_tables.py compares them page by page.
+STAMPS = "5a4049bef281a91d718215d8e246d187eb0a31b6a099ee94100750b6d9de5cc3"
+
+
+def stamp(doc: Any, d: Context) -> None:
+    """a1.typ (formgen.typ table-docs) drawn straight into PDF pages
+    (generator/render/tables.py)."""
+    from generator.render.tables import table_form
+
+    table_form(doc, d, "附件1")

@@ -3,6 +3,8 @@ period, 0 included; at year level 备注 flags who is short of the yearly rule."
 
 from __future__ import annotations
 
+from typing import Any
+
 from generator.forms import kit
 from generator.forms.registry import Form
 from generator.ledger.model import Ledger
@@ -43,3 +45,16 @@ def blank(opts: Options, form: Form) -> Context:
     ctx = kit.blank_head(form, opts, kit.unit_head("统计单位", None), notes=form.text("note"))
     ctx.update(kit.table(form, kit.blank_rows(form), fit=False))
     return ctx
+
+
+# The template whose pages ``stamp`` draws (layouts.digest of a2.typ and formgen.typ):
+# change them together, tests/test_tables.py compares them page by page.
+STAMPS = "6cf401354eb91290113d1848fc9ea5e16f45a0a0987d5711bc2f980d393999a8"
+
+
+def stamp(doc: Any, d: Context) -> None:
+    """a2.typ (formgen.typ table-docs) drawn straight into PDF pages
+    (generator/render/tables.py)."""
+    from generator.render.tables import table_form
+
+    table_form(doc, d, "附件2")

@@ -95,9 +95,10 @@ def docx(b: Any, form: Form, profile: Profile) -> Any:
     return doc
 
 
-# The template whose fill ``stamp`` draws (SHA-256 of a3.typ): change both together,
+# The template whose fill ``stamp`` draws (layouts.digest of a3.typ and formgen.typ):
+# change them together,
 # tests/test_stamp.py compares them on clerk-typed documents.
-STAMPS = "f68afe777b1cec94441090711c5370331ed2975653315947fdb0bce89b4b4f4d"
+STAMPS = "833dd19a05f262270640d2f766afe36e84821ed263dd7aa865a7540545048ab8"
 
 
 def stamp(fill: Any, d: Context) -> None:

@@ -3,6 +3,8 @@ summary line against the profile's post-share rule (M counts people, not posts).
 
 from __future__ import annotations
 
+from typing import Any
+
 from generator.forms import kit
 from generator.forms.registry import Form
 from generator.ledger.model import Ledger
@@ -63,3 +65,16 @@ def blank(opts: Options, form: Form) -> Context:
     b = kit.BLANK
     ctx["summary"] = form.text("summary", total=b, holders=b, pct=b, need="三分之一")
     return ctx
+
+
+# The template whose pages ``stamp`` draws (layouts.digest of a4.typ and formgen.typ):
+# change them together, tests/test_tables.py compares them page by page.
+STAMPS = "72bb42153ec623afc88a5a19d1d981deb7f448275de413fdb110bfcb448612b2"
+
+
+def stamp(doc: Any, d: Context) -> None:
+    """a4.typ (formgen.typ table-docs) drawn straight into PDF pages
+    (generator/render/tables.py)."""
+    from generator.render.tables import table_form
+
+    table_form(doc, d, "附件4")

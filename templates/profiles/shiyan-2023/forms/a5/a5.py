@@ -129,9 +129,10 @@ def docx(b: Any, form: Form, profile: Profile) -> Any:
     return doc
 
 
-# The template whose fill ``stamp`` draws (SHA-256 of a5.typ): change both together,
+# The template whose fill ``stamp`` draws (layouts.digest of a5.typ and formgen.typ):
+# change them together,
 # tests/test_stamp.py compares them on clerk-typed documents.
-STAMPS = "901e669b0090bfdc17f14f2efd5c1ca25d994417a1e430a588f02ae80224b960"
+STAMPS = "7745b2ddc9efaf63588ac53d9b72dd2d172a1a4f51e7632831f3812ef7a5d067"
 
 
 def stamp(fill: Any, d: Context) -> None:

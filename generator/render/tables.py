@@ -1,0 +1,391 @@
+"""Table forms drawn straight into PDF pages: formgen.typ's ``table-docs`` (附件N, the title,
+the head line, the declared table with its header on every page, and under its last rows
+the summary, the foot line and the notes; page numbers "— N —").
+
+A table form's recipe (``stamp(doc, d)`` in its <id>.py) calls ``table_form``; each page is
+a ``stamp.Fill`` and the document goes out through ``Stamper.document``. The layout is
+Typst's, as measured on its output: a row is as tall as its tallest cell (lines of the
+cell's font, ``leading`` between them) plus the insets, its cells centred in it; a row
+that does not fit starts a new page under the repeated header; the last ``KEEP`` rows go
+with the closing block. What Typst would do otherwise — split a row over two pages (a cell
+whose lines fit only in part), a head line too long for one line, a numbered document, a
+section row — makes the recipe give up (``Unstampable``): Typst lays that document out.
+tests/test_tables.py holds the two together character by character.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import subprocess
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator.render.cff import CffFont
+from generator.render.stamp import (
+    LABEL_HEIGHT,
+    MM,
+    PT,
+    Fill,
+    Fonts,
+    Line,
+    Unstampable,
+    _font_file,
+    fonts,
+)
+
+A4_LANDSCAPE = (297.0, 210.0)
+MARGIN = {"top": 37.0, "bottom": 35.0, "left": 28.0, "right": 26.0}  # form-docs' default
+TITLE_SIZE, TITLE_BELOW = 22.0, 5.0  # title: 2号, 5 mm under it
+HEAD_BELOW = 2.5  # the head line's block: 2.5 mm above the table
+INSET = 2.0  # mm, the table's cells (data-table's inset x and y)
+LEADING = 0.5  # em, formgen.typ's par leading
+KEEP = 2  # rows kept with the closing block
+SUMMARY_GAP, NOTES_GAP = 3.0, 1.5  # mm: above the foot line after a summary, above notes
+NOTE_SIZE = 10.5
+NUMBER_SIZE, NUMBER_DESCENT = 14.0, 7.0  # page numbers: 4号, 7 mm under the text block
+LABEL_SIZE = 16.0  # 附件N: 3号黑体
+EPS = 0.5 * PT  # mm: nearer than this to a page's foot, Typst's rounding may decide
+_WORDS = re.compile(r"[^　；、]+[　；、]*")  # formgen.typ word-breaks
+
+
+def _common() -> str:
+    """The characters the table faces are prepared for: ASCII and GB 2312 (every
+    character of the national standard set; a rarer one in a title or a header sends
+    that document to Typst)."""
+    out = [chr(c) for c in range(0x20, 0x7F)]
+    for hi in range(0xA1, 0xF8):
+        for lo in range(0xA1, 0xFF):
+            try:
+                out.append(bytes((hi, lo)).decode("gb2312"))
+            except UnicodeDecodeError:
+                continue
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class Faces:
+    """The fonts of a table form: 仿宋 (the body), 黑体 (Noto Sans CJK: header, 附件N),
+    the title's bold 宋体 and the page numbers' 宋体 (Noto Serif CJK)."""
+
+    fang: Fonts
+    hei: Fonts
+    title: Fonts
+    song: Fonts
+
+
+@functools.cache
+def faces() -> Faces | None:
+    """This process's table faces, None where a font is missing (Typst then lays out)."""
+    body = fonts()
+    if body is None:
+        return None
+    try:
+        common = _common()
+        hei = CffFont.load(*_font_file("Noto Sans CJK SC"), chars=common)
+        bold = CffFont.load(*_font_file("Noto Serif CJK SC:bold"), chars=common)
+    except (OSError, RuntimeError, ValueError, subprocess.SubprocessError):
+        return None
+    if not (hei.ps_name.startswith("NotoSansCJK") and bold.ps_name.startswith("NotoSerifCJK")):
+        return None  # fontconfig gave a substitute
+    return Faces(body, body.face(hei, "F3"), body.face(bold, "F4"),
+                 body.face(body.blank, "F2"))  # fmt: skip
+
+
+@dataclass
+class Doc:
+    """A document's pages as they are drawn: ``page()`` starts the next one."""
+
+    faces: Faces
+    margin: dict[str, float]
+    paper: tuple[float, float]
+    size: float
+    fills: list[Fill] = field(default_factory=list)
+
+    def page(self) -> Fill:
+        fill = Fill(self.faces.fang, self.margin, self.size, self.paper)
+        self.fills.append(fill)
+        return fill
+
+    @property
+    def height(self) -> float:
+        """The text block's height (mm)."""
+        return self.paper[1] - self.margin["top"] - self.margin["bottom"]
+
+
+@dataclass
+class Cell:
+    """A cell's lines in its font and size, aligned in its box."""
+
+    fonts: Fonts
+    lines: list[Line]
+    size: float
+    align: str = "center"
+
+    @property
+    def height(self) -> float:
+        """mm, without the insets."""
+        if not self.lines:
+            return 0.0
+        tops = sum(line.top or Fonts.top(self.fonts.body) for line in self.lines)
+        return (tops + (len(self.lines) - 1) * LEADING) * self.size * PT
+
+    def first(self) -> float:
+        """mm: the first line's height (what must fit for the row to start on a page)."""
+        if not self.lines:
+            return 0.0
+        return (self.lines[0].top or Fonts.top(self.fonts.body)) * self.size * PT
+
+
+@dataclass
+class Row:
+    """A row of cells: ``spans`` (x, colspan, rowspan) of each cell; ``fixed`` its
+    height when the track is not auto (a blank form's rows to write in by hand)."""
+
+    cells: list[Cell]
+    spans: list[tuple[int, int, int]]
+    fixed: float = 0.0
+    height: float = 0.0
+
+
+def _cell(fill: Fill, fonts: Fonts, text: str, width: float, size: float, align: str,
+          words: bool = False) -> Cell:  # fmt: skip
+    """A cell's text broken into lines of ``width`` mm (less the insets)."""
+    f = fill.face(fonts)
+    if not text:
+        return Cell(fonts, [], size, align)
+    boxes = [m.span() for m in _WORDS.finditer(text)] if words else []
+    return Cell(fonts, f.lines(text, width - 2 * INSET, size, boxes=boxes), size, align)
+
+
+def _header(fill: Fill, faces: Faces, cols: Sequence[dict[str, Any]], k: float,
+            size: float) -> list[Row]:  # fmt: skip
+    """The header rows (one, or two where columns share a group) — formgen.typ header-cells."""
+    widths = [float(c["w"]) * k for c in cols]
+
+    def label(text: str, x: int, n: int = 1) -> Cell:
+        return _cell(fill, faces.hei, text, sum(widths[x : x + n]), size, "center")
+
+    if not any(c.get("group") for c in cols):
+        return [Row([label(c["label"], i) for i, c in enumerate(cols)],
+                    [(i, 1, 1) for i in range(len(cols))])]  # fmt: skip
+    top, bottom = Row([], []), Row([], [])
+    i = 0
+    while i < len(cols):
+        group = cols[i].get("group") or ""
+        if not group:
+            top.cells.append(label(cols[i]["label"], i))
+            top.spans.append((i, 1, 2))
+            i += 1
+            continue
+        n = 1
+        while i + n < len(cols) and cols[i + n].get("group") == group:
+            n += 1
+        top.cells.append(label(group, i, n))
+        top.spans.append((i, n, 1))
+        for j in range(i, i + n):
+            bottom.cells.append(label(cols[j]["label"], j))
+            bottom.spans.append((j, 1, 1))
+        i += n
+    return [top, bottom]
+
+
+def _size_rows(rows: list[Row]) -> None:
+    """Each row's height: its tallest one-row cell; a cell spanning two rows grows the
+    second (Typst sizes the last auto row a rowspan covers)."""
+    pad = 2 * INSET
+    for r, row in enumerate(rows):
+        if row.fixed:
+            row.height = row.fixed
+            continue
+        row.height = max((c.height + pad for c, s in zip(row.cells, row.spans, strict=True)
+                          if s[2] == 1), default=pad)  # fmt: skip
+        if r > 0:
+            prev = rows[r - 1]
+            for c, s in zip(prev.cells, prev.spans, strict=True):
+                if s[2] == 2:
+                    row.height = max(row.height, c.height + pad - prev.height)
+
+
+@dataclass
+class _Table:
+    """Where the table stands on the page being drawn, and its strokes there."""
+
+    left: float
+    widths: list[float]
+    top: float = 0.0  # mm, where the header begins on this page
+    hlines: list[tuple[float, float, float]] = field(default_factory=list)  # y, x0, x1
+    vlines: list[tuple[float, float, float]] = field(default_factory=list)  # x, y0, y1
+
+
+def _draw_row(fill: Fill, table: _Table, rows: list[Row], r: int, y: float) -> None:
+    """Row r (of ``rows``, for spans) with its top at y: each cell centred in its span,
+    and its borders."""
+    row = rows[r]
+    xs = [table.left + sum(table.widths[:i]) for i in range(len(table.widths) + 1)]
+    for cell, (x, n, span) in zip(row.cells, row.spans, strict=True):
+        h = row.height + (rows[r + 1].height if span == 2 else 0.0)
+        w = xs[x + n] - xs[x]
+        top = y + INSET + (h - 2 * INSET - cell.height) / 2
+        f = fill.face(cell.fonts)
+        f.draw(cell.lines, xs[x] + INSET, top, w - 2 * INSET, cell.size, LEADING, cell.align)
+        table.hlines += [(y, xs[x], xs[x + n]), (y + h, xs[x], xs[x + n])]
+        table.vlines += [(xs[x], y, y + h), (xs[x + n], y, y + h)]
+
+
+def _strokes(fill: Fill, table: _Table) -> None:
+    """The table's rules on this page: 1 pt, each segment once."""
+    ops = [b"q 0 G 1 w 2 J"]
+    for y, x0, x1 in sorted(set(table.hlines)):
+        ops.append(f"{_n(fill._x(x0))} {_n(fill._y(y))} m {_n(fill._x(x1))} {_n(fill._y(y))} l S"
+                   .encode())  # fmt: skip
+    for x, y0, y1 in sorted(set(table.vlines)):
+        ops.append(f"{_n(fill._x(x))} {_n(fill._y(y0))} m {_n(fill._x(x))} {_n(fill._y(y1))} l S"
+                   .encode())  # fmt: skip
+    fill.ops.append(b" ".join(ops) + b" Q")
+    table.hlines.clear()
+    table.vlines.clear()
+
+
+def _n(v: float) -> str:
+    s = f"{v:.3f}".rstrip("0").rstrip(".")
+    return s if s != "-0" else "0"
+
+
+def _page_number(doc: Doc, fill: Fill, n: int) -> None:
+    """ "— n —" centred NUMBER_DESCENT under the text block (formgen.typ page-number)."""
+    f = fill.face(doc.faces.song)
+    text = f"— {n} —"
+    lines = f.lines(text, fill.width, NUMBER_SIZE)
+    f.draw(lines, 0, doc.height + NUMBER_DESCENT, fill.width, NUMBER_SIZE, LEADING, "center")
+
+
+def table_form(doc: Doc, d: dict[str, Any], label: str) -> None:
+    """formgen.typ table-docs for one document: its pages drawn into ``doc``."""
+    if d.get("doc_no"):
+        raise Unstampable("a numbered table form")
+    faces, size = doc.faces, doc.size
+    fill = doc.page()
+    y = 0.0
+    if label:
+        f = fill.face(faces.hei)
+        f.draw(f.lines(label, fill.width, LABEL_SIZE), 0, 0, fill.width, LABEL_SIZE, LEADING)
+        y = LABEL_HEIGHT
+    title = d.get("title_lines") or [d["title"]]
+    title_face = fill.face(faces.title)
+    lines = [ln for t in title for ln in title_face.lines(t, fill.width, TITLE_SIZE)]
+    title_face.draw(lines, 0, y, fill.width, TITLE_SIZE, LEADING, "center")
+    y += title_face.height(lines, TITLE_SIZE, LEADING) + TITLE_BELOW
+    fill.two_sided(0, y, fill.width, d["head_left"], d["head_right"], size=size)
+    y += fill.cap(size) + HEAD_BELOW
+
+    cols = d["columns"]
+    widths = [float(c["w"]) for c in cols]
+    header = _header(fill, faces, cols, 1.0, size)
+    _size_rows(header)
+    body = _body(fill, faces, d, widths, size)
+    closing = _closing(fill, d, sum(widths), size)
+    table = _Table(0.0, widths)
+    rows_here = 0  # body rows on this page
+
+    def new_page() -> float:
+        nonlocal fill, rows_here
+        _strokes(fill, table)
+        fill = doc.page()
+        rows_here = 0
+        return _place_header(fill, table, header, 0.0)
+
+    y = _place_header(fill, table, header, y)
+    kept = min(KEEP, len(body))
+    if kept == 0:
+        raise Unstampable("a table without rows")
+    for i, row in enumerate(body[: len(body) - kept]):
+        if y + row.height > doc.height - EPS:
+            first = max(c.first() for c in row.cells)
+            if not row.fixed and y + 2 * INSET + first > doc.height - EPS:
+                pass  # not even its first lines fit: the row starts the next page
+            elif not row.fixed or y + row.height < doc.height + EPS:
+                raise Unstampable("a row Typst would split over two pages")
+            if rows_here == 0:
+                raise Unstampable("a row taller than a page")
+            y = new_page()
+            if y + row.height > doc.height - EPS:
+                raise Unstampable("a row taller than a page")
+        _draw_row(fill, table, body, i, y)
+        y += row.height
+        rows_here += 1
+    group = body[len(body) - kept :]
+    tall = sum(r.height for r in group) + closing[0]
+    if y + tall > doc.height - EPS:
+        if abs(y + tall - doc.height) < 2 * EPS or rows_here == 0:
+            raise Unstampable("the closing block at a page's foot")
+        y = new_page()
+        if y + tall > doc.height - EPS:
+            raise Unstampable("the closing block taller than a page")
+    for j in range(len(group)):
+        _draw_row(fill, table, body, len(body) - kept + j, y)
+        y += group[j].height
+    _strokes(fill, table)
+    closing[1](fill, y)
+    for n, page in enumerate(doc.fills, start=1):
+        _page_number(doc, page, n)
+
+
+def _place_header(fill: Fill, table: _Table, header: list[Row], y: float) -> float:
+    for r in range(len(header)):
+        _draw_row(fill, table, header, r, y)
+        y += header[r].height
+    return y
+
+
+def _body(fill: Fill, faces: Faces, d: dict[str, Any], widths: list[float],
+          size: float) -> list[Row]:  # fmt: skip
+    """The data rows (formgen.typ row-cells), sized."""
+    tall = float(d.get("min_row") or 0)
+    rows = []
+    for r in d["rows"]:
+        if r.get("section"):
+            raise Unstampable("a section row")
+        cells = []
+        for c, w in zip(d["columns"], widths, strict=True):
+            v = r.get(c["key"])
+            text = "" if v is None else str(v)
+            cells.append(_cell(fill, faces.fang, text, w, size, "center" if c["align"] ==
+                               "center" else "left", bool(c.get("words"))))  # fmt: skip
+        row = Row(cells, [(i, 1, 1) for i in range(len(cells))], fixed=tall)
+        if tall and max(c.height for c in cells) + 2 * INSET > tall + EPS:
+            raise Unstampable("a blank form's row overflows")
+        rows.append(row)
+    _size_rows(rows)
+    return rows
+
+
+def _closing(
+    fill: Fill, d: dict[str, Any], width: float, size: float
+) -> tuple[float, Callable[[Fill, float], None]]:
+    """The closing block under the table (table-form's tail): its height (mm) and how to
+    draw it from a y."""
+    summary = d.get("summary") or ""
+    notes = d.get("notes") or ""
+    s_lines = fill.lines(summary, width, size) if summary else []
+    n_lines = fill.lines(notes, width, NOTE_SIZE) if notes else []
+    lw = sum(a for *_, a in fill.measure(d["foot_left"], size))
+    rw = sum(a for *_, a in fill.measure(d["foot_right"], size))
+    if lw + rw > width * MM:
+        raise Unstampable("foot line too long")
+    tall = fill.height(s_lines, size, LEADING) + (SUMMARY_GAP if summary else 0.0)
+    tall += fill.cap(size)
+    if notes:
+        tall += NOTES_GAP + fill.height(n_lines, NOTE_SIZE, LEADING)
+
+    def draw(page: Fill, y: float) -> None:
+        if summary:
+            page.draw(s_lines, 0, y, width, size, LEADING)
+            y += page.height(s_lines, size, LEADING) + SUMMARY_GAP
+        page.two_sided(0, y, width, d["foot_left"], d["foot_right"], size=size)
+        y += page.cap(size)
+        if notes:
+            page.draw(n_lines, 0, y + NOTES_GAP, width, NOTE_SIZE, LEADING)
+
+    return tall, draw
