@@ -51,7 +51,7 @@ BLANK_CHARS = "_— 0123456789"  # Noto Serif CJK: the blanks to fill by hand, p
 LEVEL = 1  # zlib's: level 6 made the PDFs 3 % smaller for 1.4 ms more a document
 A4 = (210.0, 297.0)
 # No line starts with these (closing marks, CJK punctuation) ...
-NO_START = set("，。、；：？！）》」』】〕〉”’…—·%‰,.;:?!)]}>％、")
+NO_START = set("，。、；：？！）》」』】〕〉”’…—%‰,.;:?!)]}>％、")
 # ... nor ends with these (opening marks).
 NO_END = set("（《「『【〔〈“‘([{<")
 SPACES = " \u3000"  # trimmed at a line's end (Unicode White_Space), a break after them
@@ -445,6 +445,8 @@ def _may_break(before: str, after: str) -> bool:
         return False
     if before in "%％$¥€" and (after in OPENING or after in "([{"):
         return False  # LB25: PR × OP, PO × OP
+    if before == "-":
+        return not after.isdigit()  # LB21, LB25: × HY, HY ÷ AL, HY × NU ("0719-", "****545")
     return not (_wordish(before) and _wordish(after))
 
 
@@ -567,7 +569,7 @@ def _prefix(values: Iterable[float]) -> list[float]:
 
 
 def _wordish(ch: str) -> bool:
-    return (ch.isascii() and (ch.isalnum() or ch in "-_./:@#&+'%$")) or ch in "¥€％"
+    return (ch.isascii() and (ch.isalnum() or ch in "-_./:@#&+'%$*")) or ch in "¥€％"
 
 
 def _n(v: float) -> str:

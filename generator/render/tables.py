@@ -46,7 +46,8 @@ SUMMARY_GAP, NOTES_GAP = 3.0, 1.5  # mm: above the foot line after a summary, ab
 NOTE_SIZE = 10.5
 NUMBER_SIZE, NUMBER_DESCENT = 14.0, 7.0  # page numbers: 4号, 7 mm under the text block
 LABEL_SIZE = 16.0  # 附件N: 3号黑体
-EPS = 0.5 * PT  # mm: nearer than this to a page's foot, Typst's rounding may decide
+EPS = 0.02 * PT  # mm: nearer than this to a page's foot, rounding may decide (Typst's own
+# is 1e-4 pt; rows of one shape leave the same 0.25 pt spare page after page)
 _WORDS = re.compile(r"[^　；、]+[　；、]*")  # formgen.typ word-breaks
 
 
@@ -219,19 +220,56 @@ class _Table:
     vlines: list[tuple[float, float, float]] = field(default_factory=list)  # x, y0, y1
 
 
-def _draw_row(fill: Fill, table: _Table, rows: list[Row], r: int, y: float) -> None:
+def _draw_row(fill: Fill, table: _Table, rows: list[Row], r: int, y: float,
+              parts: Sequence[list[Line]] | None = None, height: float = 0.0) -> None:  # fmt: skip
     """Row r (of ``rows``, for spans) with its top at y: each cell centred in its span,
-    and its borders."""
+    and its borders. ``parts``, ``height``: a fragment of the row (each cell's lines on
+    this page, the fragment's height)."""
     row = rows[r]
     xs = [table.left + sum(table.widths[:i]) for i in range(len(table.widths) + 1)]
-    for cell, (x, n, span) in zip(row.cells, row.spans, strict=True):
-        h = row.height + (rows[r + 1].height if span == 2 else 0.0)
+    for c, (cell, (x, n, span)) in enumerate(zip(row.cells, row.spans, strict=True)):
+        h = height or row.height + (rows[r + 1].height if span == 2 else 0.0)
+        lines = cell.lines if parts is None else parts[c]
         w = xs[x + n] - xs[x]
-        top = y + INSET + (h - 2 * INSET - cell.height) / 2
+        top = y + INSET + (h - 2 * INSET - _tall(cell, lines)) / 2
         f = fill.face(cell.fonts)
-        f.draw(cell.lines, xs[x] + INSET, top, w - 2 * INSET, cell.size, LEADING, cell.align)
+        f.draw(lines, xs[x] + INSET, top, w - 2 * INSET, cell.size, LEADING, cell.align)
         table.hlines += [(y, xs[x], xs[x + n]), (y + h, xs[x], xs[x + n])]
         table.vlines += [(xs[x], y, y + h), (xs[x + n], y, y + h)]
+
+
+def _tall(cell: Cell, lines: Sequence[Line]) -> float:
+    """mm: the height of some of a cell's lines."""
+    if not lines:
+        return 0.0
+    tops = sum(line.top or Fonts.top(cell.fonts.body) for line in lines)
+    return (tops + (len(lines) - 1) * LEADING) * cell.size * PT
+
+
+def _fitting(cell: Cell, room: float) -> int:
+    """How many of a cell's lines Typst's flow puts in ``room`` mm: as many as fit, but
+    never one line alone at the foot (an orphan) or at the top of the next page (a
+    widow) — so a paragraph of two or three lines is never split. Raises where a line
+    ends within EPS of the room (rounding would decide)."""
+    lines, n = cell.lines, len(cell.lines)
+    hs = [_tall(cell, [ln]) for ln in lines]
+    lead = LEADING * cell.size * PT
+    orphans = widows = n >= 2
+    used = 0.0
+    for i in range(n):
+        start = used + (lead if i else 0.0)
+        if i == 0 and orphans:
+            need = sum(hs[:3]) + 2 * lead if n == 3 else hs[0] + lead + hs[1]
+        elif widows and i >= 2 and i + 2 == n:
+            need = hs[i] + lead + hs[i + 1]
+        else:
+            need = hs[i]
+        if abs(start + need - room) < EPS:
+            raise Unstampable("a line at a page's foot")
+        if start + need > room:
+            return i
+        used = start + hs[i]
+    return n
 
 
 def _strokes(fill: Fill, table: _Table) -> None:
@@ -302,11 +340,24 @@ def table_form(doc: Doc, d: dict[str, Any], label: str) -> None:
         raise Unstampable("a table without rows")
     for i, row in enumerate(body[: len(body) - kept]):
         if y + row.height > doc.height - EPS:
-            first = max(c.first() for c in row.cells)
-            if not row.fixed and y + 2 * INSET + first > doc.height - EPS:
-                pass  # not even its first lines fit: the row starts the next page
-            elif not row.fixed or y + row.height < doc.height + EPS:
-                raise Unstampable("a row Typst would split over two pages")
+            room = doc.height - y
+            fits = [0 if row.fixed else _fitting(c, room - 2 * INSET) for c in row.cells]
+            if not row.fixed and all(
+                k or not c.lines for k, c in zip(fits, row.cells, strict=True)
+            ):
+                # Typst splits the row: its cells' first lines here, down to the page's
+                # foot, the rest under the header of the next page
+                _draw_row(fill, table, body, i, y, [c.lines[:k] for k, c in
+                          zip(fits, row.cells, strict=True)], room)  # fmt: skip
+                rest = [c.lines[k:] for k, c in zip(fits, row.cells, strict=True)]
+                tall = max(_tall(c, r) for c, r in zip(row.cells, rest, strict=True)) + 2 * INSET
+                y = new_page()
+                if y + tall > doc.height - EPS:
+                    raise Unstampable("a row longer than two pages")
+                _draw_row(fill, table, body, i, y, rest, tall)
+                y += tall
+                rows_here += 1
+                continue
             if rows_here == 0:
                 raise Unstampable("a row taller than a page")
             y = new_page()
