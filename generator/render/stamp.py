@@ -47,6 +47,8 @@ MM = 72 / 25.4  # points per millimetre
 PT = 25.4 / 72  # millimetres per point
 LAID = 2_000  # texts whose lines a process remembers: a run's repeated ones stay, a
 # member's own go (20,000 held 60 MB more a worker for no more speed)
+RARE = 200  # characters the body font lacks a process draws from Noto Serif CJK
+_RARE: dict[str, set[str]] = {}  # by resource: those drawn so far
 BLANK_CHARS = "_— 0123456789"  # Noto Serif CJK: the blanks to fill by hand, page numbers
 LEVEL = 1  # zlib's: level 6 made the PDFs 3 % smaller for 1.4 ms more a document
 A4 = (210.0, 297.0)
@@ -79,6 +81,8 @@ class Fonts:
     blank: CffFont
     names: dict[int, tuple[str, CffFont]] = field(default_factory=dict)  # id -> resource
     glyphs: dict[str, tuple[CffFont, int, float]] = field(default_factory=dict)
+    source: tuple[str, int] | None = None  # the blank font's file: a character the body
+    # lacks (䶮, 𠮷) is drawn from it, as Typst falls back to Noto Serif CJK
     laid: OrderedDict[tuple[Any, ...], list[Line]] = field(
         default_factory=OrderedDict
     )  # texts laid out lately (Fill.lines)
@@ -87,10 +91,27 @@ class Fonts:
         """A character's font, CID and advance (em); Unstampable if the font lacks it."""
         font = self.font_of(ch)
         cid = font.cid(ch)
+        if cid is None and self.source is not None and ch != "_":
+            font = self._fallback(ch)
+            cid = font.cid(ch)
         if cid is None:
             raise Unstampable(ch)
         self.glyphs[ch] = (font, cid, font.advance(cid) / font.units_per_em)
         return self.glyphs[ch]
+
+    def _fallback(self, ch: str) -> CffFont:
+        """The blank font with ``ch`` too (each glyph keeps its CID: lines laid out with
+        the font before stay valid); a process draws at most RARE such characters."""
+        name, _ = self.names[id(self.blank)]
+        chars = _RARE.setdefault(name, set())
+        if ch not in chars:
+            if len(chars) >= RARE:
+                raise Unstampable(ch)
+            chars.add(ch)
+            assert self.source is not None
+            self.blank = CffFont.load(*self.source, chars=BLANK_CHARS + "".join(sorted(chars)))
+            self.names[id(self.blank)] = (name, self.blank)
+        return self.blank
 
     def font_of(self, ch: str) -> CffFont:
         return self.blank if ch == "_" else self.body
@@ -120,7 +141,7 @@ class Fonts:
 
     def font(self, res: str) -> CffFont:
         """The font of a resource name."""
-        return next(font for name, font in self.names.values() if name == res)
+        return next(font for name, font in reversed(self.names.values()) if name == res)
 
 
 @dataclass
@@ -134,6 +155,7 @@ class Line:
     top: float = 0.0  # em: its top edge above its baseline (the highest of its fonts')
     hang: float = 0.0  # pt its last glyph hangs into the end margin (Typst's overhang)
     drawn: dict[tuple[float, float, float], bytes] = field(default_factory=dict)  # where -> ops
+    runs: dict[float, list[tuple[str, str, float]]] = field(default_factory=dict)  # by size
     used: dict[str, dict[int, str]] | None = None  # resource -> CID -> character
 
 
@@ -148,6 +170,7 @@ class Fill:
     ops: list[bytes] = field(default_factory=list)
     used: dict[str, dict[int, str]] = field(default_factory=dict)  # resource -> CID -> char
     image: tuple[float, float, float, int, bytes] | None = None  # x, y, side (pt), w, pixels
+    views: dict[int, Fill] = field(default_factory=dict, repr=False)  # by other fonts (face)
 
     # -------------------------------------------------------------- geometry helpers
     def _x(self, mm: float) -> float:
@@ -163,7 +186,12 @@ class Fill:
 
     def face(self, fonts: Fonts) -> Fill:
         """This fill drawing with other fonts (the same page: its operators and glyphs)."""
-        return dataclasses.replace(self, fonts=fonts)
+        if fonts is self.fonts:
+            return self
+        view = self.views.get(id(fonts))
+        if view is None:
+            view = self.views[id(fonts)] = dataclasses.replace(self, fonts=fonts)
+        return view
 
     # -------------------------------------------------------------- text
     def measure(self, text: str, size: float) -> list[tuple[str, CffFont, int, float]]:
@@ -236,10 +264,22 @@ class Fill:
 
     def _ops(self, line: Line, x: float, y: float, size: float) -> bytes:
         """A line's operators: a run per font, adjacent marks set closer."""
+        runs = line.runs.get(size)
+        if runs is None:
+            runs = line.runs[size] = self._runs(line, size)
         ops = [b"BT"]
+        for res, show, advance in runs:
+            ops.append(f"/{res} {_n(size)} Tf 1 0 0 1 {_n(x)} {_n(y)} Tm {show}".encode())
+            x += advance
+        ops.append(b"ET")
+        return b" ".join(ops)
+
+    def _runs(self, line: Line, size: float) -> list[tuple[str, str, float]]:
+        """A line's runs at a size, wherever it stands: per font its resource, its show
+        operator (adjacent marks set closer) and its advance (pt)."""
+        runs = []
         for font, run in itertools.groupby(line.glyphs, key=lambda g: g[0]):
             glyphs = list(run)
-            res = self.fonts.res(font)
             hexa = []
             for _, cid, _, closer in glyphs:
                 hexa.append(f"{cid:04X}")
@@ -247,10 +287,9 @@ class Fill:
                     hexa.append(f">{_n(closer / size * 1000)}<")
             shows = "".join(hexa)
             show = f"[<{shows}>]TJ" if ">" in shows else f"<{shows}>Tj"
-            ops.append(f"/{res} {_n(size)} Tf 1 0 0 1 {_n(x)} {_n(y)} Tm {show}".encode())
-            x += sum(font.advance(c) * size / font.units_per_em - k for _, c, _, k in glyphs)
-        ops.append(b"ET")
-        return b" ".join(ops)
+            advance = sum(font.advance(c) * size / font.units_per_em - k for _, c, _, k in glyphs)
+            runs.append((self.fonts.res(font), show, advance))
+        return runs
 
     def height(self, lines: Sequence[Line], size: float, leading: float) -> float:
         """The height (mm) of lines at size pt with leading (em) between them."""
@@ -785,7 +824,7 @@ def fonts() -> Fonts | None:
     with its own fallbacks."""
     try:
         body, blank = _font_file("FandolFang R"), _font_file("Noto Serif CJK SC")
-        found = Fonts(CffFont.load(*body), CffFont.load(*blank, chars=BLANK_CHARS))
+        found = Fonts(CffFont.load(*body), CffFont.load(*blank, chars=BLANK_CHARS), source=blank)
     except (OSError, RuntimeError, ValueError, subprocess.SubprocessError):
         return None
     names = (found.body.ps_name, found.blank.ps_name)

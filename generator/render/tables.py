@@ -32,6 +32,7 @@ from generator.render.stamp import (
     Line,
     Unstampable,
     _font_file,
+    _n,
     fonts,
 )
 
@@ -273,22 +274,30 @@ def _fitting(cell: Cell, room: float) -> int:
 
 
 def _strokes(fill: Fill, table: _Table) -> None:
-    """The table's rules on this page: 1 pt, each segment once."""
+    """The table's rules on this page: 1 pt, touching segments of a line drawn as one."""
     ops = [b"q 0 G 1 w 2 J"]
-    for y, x0, x1 in sorted(set(table.hlines)):
-        ops.append(f"{_n(fill._x(x0))} {_n(fill._y(y))} m {_n(fill._x(x1))} {_n(fill._y(y))} l S"
-                   .encode())  # fmt: skip
-    for x, y0, y1 in sorted(set(table.vlines)):
-        ops.append(f"{_n(fill._x(x))} {_n(fill._y(y0))} m {_n(fill._x(x))} {_n(fill._y(y1))} l S"
-                   .encode())  # fmt: skip
+    for (at, a, b), horizontal in [*((h, True) for h in _merged(table.hlines)),
+                                   *((v, False) for v in _merged(table.vlines))]:  # fmt: skip
+        if horizontal:
+            y = _n(fill._y(at))
+            ops.append(f"{_n(fill._x(a))} {y} m {_n(fill._x(b))} {y} l S".encode())
+        else:
+            x = _n(fill._x(at))
+            ops.append(f"{x} {_n(fill._y(a))} m {x} {_n(fill._y(b))} l S".encode())
     fill.ops.append(b" ".join(ops) + b" Q")
     table.hlines.clear()
     table.vlines.clear()
 
 
-def _n(v: float) -> str:
-    s = f"{v:.3f}".rstrip("0").rstrip(".")
-    return s if s != "-0" else "0"
+def _merged(segments: list[tuple[float, float, float]]) -> list[tuple[float, float, float]]:
+    """Segments (at, from, to) of the same lines, those that touch or overlap joined."""
+    out: list[tuple[float, float, float]] = []
+    for at, a, b in sorted(set(segments)):
+        if out and abs(out[-1][0] - at) < 1e-9 and a <= out[-1][2] + 1e-9:
+            out[-1] = (at, out[-1][1], max(out[-1][2], b))
+        else:
+            out.append((at, a, b))
+    return out
 
 
 def _page_number(doc: Doc, fill: Fill, n: int) -> None:
