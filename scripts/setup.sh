@@ -117,8 +117,9 @@ if [ ! -f "$VENDOR/.swagger-ui-$SWAGGER_UI" ] && command -v npm >/dev/null; then
   fi
   rm -rf "$tmp"
 fi
-# The fonts the a3/a5 fill is drawn with, prepared once (fontTools takes ~20 s; every
+# The fonts the a3/a5 fill and the tables are drawn with, prepared once (fontTools takes
+# ~20 s for FandolFang, ~6 s each for Noto Sans CJK and the bold Noto Serif CJK; every
 # later process reads the prepared copy from the user's cache in a few milliseconds).
-.venv/bin/python -c "from generator.render.stamp import fonts; fonts()" \
-  || echo "formgen setup: WARNING fonts not prepared; a3/a5 PDFs are laid out by Typst" >&2
+.venv/bin/python -c "from generator.render.tables import faces; faces()" \
+  || echo "formgen setup: WARNING fonts not prepared; PDFs are laid out by Typst" >&2
 echo "formgen setup: ready"
