@@ -48,7 +48,7 @@ PT = 25.4 / 72  # millimetres per point
 LAID = 2_000  # texts whose lines a process remembers: a run's repeated ones stay, a
 # member's own go (20,000 held 60 MB more a worker for no more speed)
 RARE = 200  # characters the body font lacks a process draws from Noto Serif CJK
-_RARE: dict[str, set[str]] = {}  # by resource: those drawn so far
+_RARE: dict[str, CffFont] = {}  # by resource name: those drawn so far
 BLANK_CHARS = "_— 0123456789"  # Noto Serif CJK: the blanks to fill by hand, page numbers
 LEVEL = 1  # zlib's: level 6 made the PDFs 3 % smaller for 1.4 ms more a document
 A4 = (210.0, 297.0)
@@ -82,7 +82,7 @@ class Fonts:
     names: dict[int, tuple[str, CffFont]] = field(default_factory=dict)  # id -> resource
     glyphs: dict[str, tuple[CffFont, int, float]] = field(default_factory=dict)
     source: tuple[str, int] | None = None  # the blank font's file: a character the body
-    # lacks (䶮, 𠮷) is drawn from it, as Typst falls back to Noto Serif CJK
+    # lacks (䶮, 𠮷) is drawn from it, as Typst falls back to Noto Serif CJK (_fallback)
     laid: OrderedDict[tuple[Any, ...], list[Line]] = field(
         default_factory=OrderedDict
     )  # texts laid out lately (Fill.lines)
@@ -100,18 +100,18 @@ class Fonts:
         return self.glyphs[ch]
 
     def _fallback(self, ch: str) -> CffFont:
-        """The blank font with ``ch`` too (each glyph keeps its CID: lines laid out with
-        the font before stay valid); a process draws at most RARE such characters."""
-        name, _ = self.names[id(self.blank)]
-        chars = _RARE.setdefault(name, set())
-        if ch not in chars:
-            if len(chars) >= RARE:
+        """Noto Serif CJK restricted to ``ch``, under a resource of its own (named by the
+        character: the same bytes whatever else a process drew); a process draws at most
+        RARE such characters."""
+        name = f"R{ord(ch):X}"
+        font = _RARE.get(name)
+        if font is None:
+            if len(_RARE) >= RARE:
                 raise Unstampable(ch)
-            chars.add(ch)
             assert self.source is not None
-            self.blank = CffFont.load(*self.source, chars=BLANK_CHARS + "".join(sorted(chars)))
-            self.names[id(self.blank)] = (name, self.blank)
-        return self.blank
+            font = _RARE[name] = CffFont.load(*self.source, chars=ch)
+        self.names[id(font)] = (name, font)
+        return font
 
     def font_of(self, ch: str) -> CffFont:
         return self.blank if ch == "_" else self.body
