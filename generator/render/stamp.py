@@ -27,6 +27,7 @@ import functools
 import hashlib
 import io
 import itertools
+import re
 import subprocess
 import unicodedata
 import zlib
@@ -388,18 +389,22 @@ class Fill:
     def marks(self, x: float, y: float, w: float, s: str, *, size: float) -> None:
         """A string of check boxes on one line (formgen.typ marks): ☑ drawn as □ with a
         √ at 0.8 em inside, 0.14 em in and 0.09 em up from its baseline."""
-        line = self.lines(s.replace("☑", "□"), w, size)
-        if len(line) > 1:
+        plain = s.replace("☑", "□")
+        if len(self.lines(plain, w, size)) > 1:
             raise Unstampable("grades too long for one line")
-        self.draw(line, x, y, w, size, 0.5)
         base = self._y(y) - Fonts.top(self.fonts.body) * size
-        left = self._x(x)
-        at = 0.0
-        for orig, (_, _, _, adv) in zip(s, self.measure(s.replace("☑", "□"), size), strict=True):
-            if orig == "☑":
+        at = 0.0  # pt: each piece up to a ticked box drawn, then its tick (reading order)
+        for piece in re.split(r"(?<=☑)", s):
+            if not piece:
+                continue
+            text = piece.replace("☑", "□")
+            self.draw(self.lines(text, w, size), x + at * PT, y, w, size, 0.5)
+            at += sum(a for *_, a in self.measure(text, size))
+            if piece.endswith("☑"):
                 tick = Line([(self.fonts.body, *self._cid("√"), 0.0)], 0.0)
-                self._show(tick, left + at + 0.14 * size, base + 0.09 * size, 0.8 * size)
-            at += adv
+                box = self.measure("□", size)[0][3]
+                self._show(tick, self._x(x) + at - box + 0.14 * size, base + 0.09 * size,
+                           0.8 * size)  # fmt: skip
 
     def _cid(self, ch: str) -> tuple[int, str]:
         cid = self.fonts.body.cid(ch)

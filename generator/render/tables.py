@@ -40,7 +40,6 @@ A4_LANDSCAPE = (297.0, 210.0)
 MARGIN = {"top": 37.0, "bottom": 35.0, "left": 28.0, "right": 26.0}  # form-docs' default
 TITLE_SIZE, TITLE_BELOW = 22.0, 5.0  # title: 2号, 5 mm under it
 HEAD_BELOW = 2.5  # the head line's block: 2.5 mm above the table
-INSET = 2.0  # mm, the table's cells (data-table's inset x and y)
 LEADING = 0.5  # em, formgen.typ's par leading
 KEEP = 2  # rows kept with the closing block
 SUMMARY_GAP, NOTES_GAP = 3.0, 1.5  # mm: above the foot line after a summary, above notes
@@ -116,6 +115,19 @@ class Doc:
         return self.paper[1] - self.margin["top"] - self.margin["bottom"]
 
 
+@dataclass(frozen=True)
+class Style:
+    """A declared table's cells (formgen.typ data-table): insets (mm) and leading (em)."""
+
+    inset_x: float = 2.0
+    inset_y: float = 2.0
+    leading: float = LEADING
+
+
+FORM = Style()  # table-docs
+NOTICE = Style(inset_y=1.4, leading=0.4)  # notice.typ (A4)
+
+
 @dataclass
 class Cell:
     """A cell's lines in its font and size, aligned in its box."""
@@ -124,20 +136,12 @@ class Cell:
     lines: list[Line]
     size: float
     align: str = "center"
+    leading: float = LEADING
 
     @property
     def height(self) -> float:
         """mm, without the insets."""
-        if not self.lines:
-            return 0.0
-        tops = sum(line.top or Fonts.top(self.fonts.body) for line in self.lines)
-        return (tops + (len(self.lines) - 1) * LEADING) * self.size * PT
-
-    def first(self) -> float:
-        """mm: the first line's height (what must fit for the row to start on a page)."""
-        if not self.lines:
-            return 0.0
-        return (self.lines[0].top or Fonts.top(self.fonts.body)) * self.size * PT
+        return _tall(self, self.lines)
 
 
 @dataclass
@@ -152,22 +156,23 @@ class Row:
 
 
 def _cell(fill: Fill, fonts: Fonts, text: str, width: float, size: float, align: str,
-          words: bool = False) -> Cell:  # fmt: skip
+          style: Style, words: bool = False) -> Cell:  # fmt: skip
     """A cell's text broken into lines of ``width`` mm (less the insets)."""
     f = fill.face(fonts)
     if not text:
-        return Cell(fonts, [], size, align)
+        return Cell(fonts, [], size, align, style.leading)
     boxes = [m.span() for m in _WORDS.finditer(text)] if words else []
-    return Cell(fonts, f.lines(text, width - 2 * INSET, size, boxes=boxes), size, align)
+    lines = f.lines(text, width - 2 * style.inset_x, size, boxes=boxes)
+    return Cell(fonts, lines, size, align, style.leading)
 
 
-def _header(fill: Fill, faces: Faces, cols: Sequence[dict[str, Any]], k: float,
+def _header(fill: Fill, faces: Faces, cols: Sequence[dict[str, Any]], style: Style,
             size: float) -> list[Row]:  # fmt: skip
     """The header rows (one, or two where columns share a group) — formgen.typ header-cells."""
-    widths = [float(c["w"]) * k for c in cols]
+    widths = [float(c["w"]) for c in cols]
 
     def label(text: str, x: int, n: int = 1) -> Cell:
-        return _cell(fill, faces.hei, text, sum(widths[x : x + n]), size, "center")
+        return _cell(fill, faces.hei, text, sum(widths[x : x + n]), size, "center", style)
 
     if not any(c.get("group") for c in cols):
         return [Row([label(c["label"], i) for i, c in enumerate(cols)],
@@ -193,10 +198,10 @@ def _header(fill: Fill, faces: Faces, cols: Sequence[dict[str, Any]], k: float,
     return [top, bottom]
 
 
-def _size_rows(rows: list[Row]) -> None:
+def _size_rows(rows: list[Row], style: Style) -> None:
     """Each row's height: its tallest one-row cell; a cell spanning two rows grows the
     second (Typst sizes the last auto row a rowspan covers)."""
-    pad = 2 * INSET
+    pad = 2 * style.inset_y
     for r, row in enumerate(rows):
         if row.fixed:
             row.height = row.fixed
@@ -216,7 +221,7 @@ class _Table:
 
     left: float
     widths: list[float]
-    top: float = 0.0  # mm, where the header begins on this page
+    style: Style
     hlines: list[tuple[float, float, float]] = field(default_factory=list)  # y, x0, x1
     vlines: list[tuple[float, float, float]] = field(default_factory=list)  # x, y0, y1
 
@@ -226,15 +231,15 @@ def _draw_row(fill: Fill, table: _Table, rows: list[Row], r: int, y: float,
     """Row r (of ``rows``, for spans) with its top at y: each cell centred in its span,
     and its borders. ``parts``, ``height``: a fragment of the row (each cell's lines on
     this page, the fragment's height)."""
-    row = rows[r]
+    row, ix, iy = rows[r], table.style.inset_x, table.style.inset_y
     xs = [table.left + sum(table.widths[:i]) for i in range(len(table.widths) + 1)]
     for c, (cell, (x, n, span)) in enumerate(zip(row.cells, row.spans, strict=True)):
         h = height or row.height + (rows[r + 1].height if span == 2 else 0.0)
         lines = cell.lines if parts is None else parts[c]
         w = xs[x + n] - xs[x]
-        top = y + INSET + (h - 2 * INSET - _tall(cell, lines)) / 2
+        top = y + iy + (h - 2 * iy - _tall(cell, lines)) / 2
         f = fill.face(cell.fonts)
-        f.draw(lines, xs[x] + INSET, top, w - 2 * INSET, cell.size, LEADING, cell.align)
+        f.draw(lines, xs[x] + ix, top, w - 2 * ix, cell.size, cell.leading, cell.align)
         table.hlines += [(y, xs[x], xs[x + n]), (y + h, xs[x], xs[x + n])]
         table.vlines += [(xs[x], y, y + h), (xs[x + n], y, y + h)]
 
@@ -244,7 +249,7 @@ def _tall(cell: Cell, lines: Sequence[Line]) -> float:
     if not lines:
         return 0.0
     tops = sum(line.top or Fonts.top(cell.fonts.body) for line in lines)
-    return (tops + (len(lines) - 1) * LEADING) * cell.size * PT
+    return (tops + (len(lines) - 1) * cell.leading) * cell.size * PT
 
 
 def _fitting(cell: Cell, room: float) -> int:
@@ -254,7 +259,7 @@ def _fitting(cell: Cell, room: float) -> int:
     ends within EPS of the room (rounding would decide)."""
     lines, n = cell.lines, len(cell.lines)
     hs = [_tall(cell, [ln]) for ln in lines]
-    lead = LEADING * cell.size * PT
+    lead = cell.leading * cell.size * PT
     orphans = widows = n >= 2
     used = 0.0
     for i in range(n):
@@ -319,21 +324,43 @@ def table_form(doc: Doc, d: dict[str, Any], label: str) -> None:
         f = fill.face(faces.hei)
         f.draw(f.lines(label, fill.width, LABEL_SIZE), 0, 0, fill.width, LABEL_SIZE, LEADING)
         y = LABEL_HEIGHT
-    title = d.get("title_lines") or [d["title"]]
-    title_face = fill.face(faces.title)
-    lines = [ln for t in title for ln in title_face.lines(t, fill.width, TITLE_SIZE)]
-    title_face.draw(lines, 0, y, fill.width, TITLE_SIZE, LEADING, "center")
-    y += title_face.height(lines, TITLE_SIZE, LEADING) + TITLE_BELOW
+    y = _title(fill, faces, d, y, LEADING) + TITLE_BELOW
     fill.two_sided(0, y, fill.width, d["head_left"], d["head_right"], size=size)
     y += fill.cap(size) + HEAD_BELOW
+    width = sum(float(c["w"]) for c in d["columns"])
+    _table(doc, fill, y, d, FORM, _closing(fill, d, width, size))
+    for n, page in enumerate(doc.fills, start=1):
+        _page_number(doc, page, n)
 
+
+def _title(fill: Fill, faces: Faces, d: dict[str, Any], y: float, leading: float) -> float:
+    """The title (2号, bold) centred from y, a line for each of its title_lines; the y
+    under it. A title line too long for the page gives up."""
+    face = fill.face(faces.title)
+    given = d.get("title_lines") or [d["title"]]
+    lines = [line for t in given for line in face.lines(t, fill.width, TITLE_SIZE)]
+    if len(lines) != len(given):
+        raise Unstampable("a title line too long for the page")
+    face.draw(lines, 0, y, fill.width, TITLE_SIZE, leading, "center")
+    return y + face.height(lines, TITLE_SIZE, leading)
+
+
+Closing = tuple[float, Callable[[Fill, float], None]]  # its height (mm), how to draw it at y
+
+
+def _table(doc: Doc, fill: Fill, y: float, d: dict[str, Any], style: Style,
+           closing: Closing) -> None:  # fmt: skip
+    """formgen.typ data-table from y on the last page of ``doc``: the header on every
+    page, rows split over pages as Typst splits them, the last KEEP rows on one page
+    with the closing block drawn under them."""
+    faces, size = doc.faces, fill.size
     cols = d["columns"]
     widths = [float(c["w"]) for c in cols]
-    header = _header(fill, faces, cols, 1.0, size)
-    _size_rows(header)
-    body = _body(fill, faces, d, widths, size)
-    closing = _closing(fill, d, sum(widths), size)
-    table = _Table(0.0, widths)
+    header = _header(fill, faces, cols, style, size)
+    _size_rows(header, style)
+    body = _body(fill, faces, d, widths, size, style)
+    table = _Table(0.0, widths, style)
+    pad = 2 * style.inset_y
     rows_here = 0  # body rows on this page
 
     def new_page() -> float:
@@ -350,7 +377,7 @@ def table_form(doc: Doc, d: dict[str, Any], label: str) -> None:
     for i, row in enumerate(body[: len(body) - kept]):
         if y + row.height > doc.height - EPS:
             room = doc.height - y
-            fits = [0 if row.fixed else _fitting(c, room - 2 * INSET) for c in row.cells]
+            fits = [0 if row.fixed else _fitting(c, room - pad) for c in row.cells]
             if not row.fixed and all(
                 k or not c.lines for k, c in zip(fits, row.cells, strict=True)
             ):
@@ -359,7 +386,7 @@ def table_form(doc: Doc, d: dict[str, Any], label: str) -> None:
                 _draw_row(fill, table, body, i, y, [c.lines[:k] for k, c in
                           zip(fits, row.cells, strict=True)], room)  # fmt: skip
                 rest = [c.lines[k:] for k, c in zip(fits, row.cells, strict=True)]
-                tall = max(_tall(c, r) for c, r in zip(row.cells, rest, strict=True)) + 2 * INSET
+                tall = max(_tall(c, r) for c, r in zip(row.cells, rest, strict=True)) + pad
                 y = new_page()
                 if y + tall > doc.height - EPS:
                     raise Unstampable("a row longer than two pages")
@@ -388,8 +415,6 @@ def table_form(doc: Doc, d: dict[str, Any], label: str) -> None:
         y += group[j].height
     _strokes(fill, table)
     closing[1](fill, y)
-    for n, page in enumerate(doc.fills, start=1):
-        _page_number(doc, page, n)
 
 
 def _place_header(fill: Fill, table: _Table, header: list[Row], y: float) -> float:
@@ -400,7 +425,7 @@ def _place_header(fill: Fill, table: _Table, header: list[Row], y: float) -> flo
 
 
 def _body(fill: Fill, faces: Faces, d: dict[str, Any], widths: list[float],
-          size: float) -> list[Row]:  # fmt: skip
+          size: float, style: Style) -> list[Row]:  # fmt: skip
     """The data rows (formgen.typ row-cells), sized."""
     tall = float(d.get("min_row") or 0)
     rows = []
@@ -411,19 +436,18 @@ def _body(fill: Fill, faces: Faces, d: dict[str, Any], widths: list[float],
         for c, w in zip(d["columns"], widths, strict=True):
             v = r.get(c["key"])
             text = "" if v is None else str(v)
-            cells.append(_cell(fill, faces.fang, text, w, size, "center" if c["align"] ==
-                               "center" else "left", bool(c.get("words"))))  # fmt: skip
+            align = "center" if c["align"] == "center" else "left"
+            cells.append(_cell(fill, faces.fang, text, w, size, align, style,
+                               bool(c.get("words"))))  # fmt: skip
         row = Row(cells, [(i, 1, 1) for i in range(len(cells))], fixed=tall)
-        if tall and max(c.height for c in cells) + 2 * INSET > tall + EPS:
+        if tall and max(c.height for c in cells) + 2 * style.inset_y > tall + EPS:
             raise Unstampable("a blank form's row overflows")
         rows.append(row)
-    _size_rows(rows)
+    _size_rows(rows, style)
     return rows
 
 
-def _closing(
-    fill: Fill, d: dict[str, Any], width: float, size: float
-) -> tuple[float, Callable[[Fill, float], None]]:
+def _closing(fill: Fill, d: dict[str, Any], width: float, size: float) -> Closing:
     """The closing block under the table (table-form's tail): its height (mm) and how to
     draw it from a y."""
     summary = d.get("summary") or ""
