@@ -155,6 +155,7 @@ class Line:
     lead: float = 0.0  # pt the first glyph is drawn left of the line's start (a trimmed mark)
     top: float = 0.0  # em: its top edge above its baseline (the highest of its fonts')
     hang: float = 0.0  # pt its last glyph hangs into the end margin (Typst's overhang)
+    glued: bool = False  # a wrapped box's line under its first: never starts a page
     drawn: dict[tuple[float, float, float], bytes] = field(default_factory=dict)  # where -> ops
     runs: dict[float, list[tuple[str, str, float]]] = field(default_factory=dict)  # by size
     used: dict[str, dict[int, str]] | None = None  # resource -> CID -> character
@@ -205,17 +206,19 @@ class Fill:
         return out
 
     def lines(self, text: str, width: float, size: float, keep: str = "",
-              boxes: Sequence[tuple[int, int]] = ()) -> list[Line]:  # fmt: skip
+              boxes: Sequence[tuple[int, int]] = (), indent: float = 0.0
+              ) -> list[Line]:  # fmt: skip
         """``text`` broken into lines of at most ``width`` mm at ``size`` pt (a line
         break in the text starts a new line); ``keep`` — and the spans ``boxes`` of a
         text without line breaks — set as Typst boxes: never broken inside, their marks
         trimmed at their own edges. Remembered: the documents of a run repeat most of
-        their texts (heads, grades, seals, notes' neighbours)."""
-        key = (text, width, size, keep, tuple(boxes))
+        their texts (heads, grades, seals, notes' neighbours). ``indent``: mm less room
+        on the first line (a first-line indent: the caller draws that line further in)."""
+        key = (text, width, size, keep, tuple(boxes), indent)
         laid = self.fonts.laid
         found = laid.get(key)
         if found is None:
-            found = laid[key] = self._lines(text, width, size, keep, boxes)
+            found = laid[key] = self._lines(text, width, size, keep, boxes, indent)
             if len(laid) > LAID:
                 laid.popitem(last=False)  # the least recently used
         else:
@@ -223,11 +226,11 @@ class Fill:
         return found
 
     def _lines(self, text: str, width: float, size: float, keep: str,
-               given: Sequence[tuple[int, int]]) -> list[Line]:  # fmt: skip
-        if given:
+               given: Sequence[tuple[int, int]], indent: float) -> list[Line]:  # fmt: skip
+        if given or indent:
             if "\n" in text:
-                raise Unstampable("boxes in a text of several lines")
-            return _Para(self.measure(text, size), given).lines(width * MM)
+                raise Unstampable("boxes or an indent in a text of several lines")
+            return _Para(self.measure(text, size), given).lines(width * MM, indent * MM)
         result: list[Line] = []
         for para in text.split("\n"):
             boxes = []
@@ -515,6 +518,7 @@ class _Para:
         self.box_start, self.box_end = [0.0] * n, [0.0] * n
         self.inside: set[int] = set()  # break positions inside a box
         self.boxed = [False] * n  # inside a box
+        self.box_at = dict(boxes)  # start -> end
         for a, b in boxes:
             self.inside.update(range(a + 1, b))
             self.boxed[a:b] = [True] * (b - a)
@@ -538,8 +542,9 @@ class _Para:
 
     def width(self, a: int, b: int) -> float:
         """The width (pt) of chars[a:b] as one line."""
-        while b > a and self.chars[b - 1][0] in SPACES and not self.boxed[b - 1]:
-            b -= 1  # (a box keeps its spaces: it is as wide as its whole text)
+        if b < len(self.chars):  # (the paragraph's end keeps its spaces, as a box does)
+            while b > a and self.chars[b - 1][0] in SPACES and not self.boxed[b - 1]:
+                b -= 1
         if b <= a:
             return 0.0
         w = self.adv[b] - self.adv[a] - (self.pairs[b - 1] - self.pairs[a])
@@ -549,9 +554,10 @@ class _Para:
             w -= 0.5 * last[3]
         return w
 
-    def lines(self, room: float) -> list[Line]:
+    def lines(self, full: float, indent: float = 0.0) -> list[Line]:
         """Greedy breaking as Typst's (non-justified) paragraphs do: each line ends at
-        the last break opportunity where it still fits."""
+        the last break opportunity where it still fits (``full`` pt, the first one
+        ``indent`` pt less)."""
         chars, n = self.chars, len(self.chars)
         lines: list[Line] = []
         if n == 0:
@@ -559,6 +565,7 @@ class _Para:
         start = 0
         slack = max((c[3] for c in chars), default=0.0)  # what trims can give back
         while True:
+            room = full - indent if not lines else full
             # Past ``hi`` nothing fits whatever the trims; from there back, the first
             # break opportunity that fits (a line's width grows with its end).
             hi = min(n, bisect.bisect_right(self.eff, self.eff[start] + room + slack) - 1)
@@ -571,6 +578,12 @@ class _Para:
                 if self.width(start, p) <= room + 1e-6:
                     best = p
                     break
+            if best < 0 and start in self.box_at:
+                wrapped, start = self._wrapped(start, room)
+                lines += wrapped
+                if start >= n:
+                    return lines
+                continue
             if best < 0:
                 raise Unstampable("a word wider than its box")
             end = best
@@ -584,6 +597,36 @@ class _Para:
                 start += 1
             if start >= n:
                 return lines
+
+    def _wrapped(self, a: int, room: float) -> tuple[list[Line], int]:
+        """A box wider than the room, at a line's start, as Typst lays it out: its text
+        broken inside it (a paragraph of its own), the box as wide as its widest line,
+        what fits after it set on its first line; its other lines glued to the first
+        (they never start a page). Returns the lines and where the next one starts."""
+        b = self.box_at[a]
+        inner = _Para(self.chars[a:b]).lines(room)
+        wide = max(line.width for line in inner)
+        end = b
+        for p in range(len(self.chars), b, -1):  # what follows on the box's first line
+            if (p < len(self.chars) and (p in self.inside or not self.may_break(p))) or (
+                self.width(b, p) + self.lead(b) > room - wide + 1e-6
+            ):
+                continue
+            end = p
+            break
+        first = inner[0]
+        if end > b:
+            if first.width < wide - 1e-6:
+                raise Unstampable("a wrapped box wider below its first line")
+            after = [(f, c, ch, self._closer(i, end)) for i, (ch, f, c, _) in
+                     enumerate(self.chars[b:end], b)]  # fmt: skip
+            first = Line(first.glyphs + after, wide + self.width(b, end) + self.lead(b),
+                         first.lead, max(first.top, *(Fonts.top(f) for f, *_ in after)),
+                         self._hang(b, end))  # fmt: skip
+        rest = [dataclasses.replace(line, glued=True) for line in inner[1:]]
+        while end < len(self.chars) and self.chars[end][0] in SPACES:
+            end += 1
+        return [first, *rest], end
 
     def _hang(self, start: int, end: int) -> float:
         """pt the line's last glyph hangs into the end margin (Typst's overhang: dashes,

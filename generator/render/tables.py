@@ -24,9 +24,11 @@ from typing import Any
 
 from generator.render.cff import CffFont
 from generator.render.stamp import (
+    BAND_EDGE,
     LABEL_HEIGHT,
     MM,
     PT,
+    QR_SIZE,
     Fill,
     Fonts,
     Line,
@@ -34,6 +36,7 @@ from generator.render.stamp import (
     _font_file,
     _n,
     fonts,
+    number_band,
 )
 
 A4_LANDSCAPE = (297.0, 210.0)
@@ -163,6 +166,8 @@ def _cell(fill: Fill, fonts: Fonts, text: str, width: float, size: float, align:
         return Cell(fonts, [], size, align, style.leading)
     boxes = [m.span() for m in _WORDS.finditer(text)] if words else []
     lines = f.lines(text, width - 2 * style.inset_x, size, boxes=boxes)
+    if align != "left" and any(line.glued for line in lines):
+        raise Unstampable("a wrapped box in a centred cell")
     return Cell(fonts, lines, size, align, style.leading)
 
 
@@ -273,6 +278,8 @@ def _fitting(cell: Cell, room: float) -> int:
         if abs(start + need - room) < EPS:
             raise Unstampable("a line at a page's foot")
         if start + need > room:
+            if lines[i].glued:
+                raise Unstampable("a wrapped box at a page's foot")
             return i
         used = start + hs[i]
     return n
@@ -471,5 +478,142 @@ def _closing(fill: Fill, d: dict[str, Any], width: float, size: float) -> Closin
         y += page.cap(size)
         if notes:
             page.draw(n_lines, 0, y + NOTES_GAP, width, NOTE_SIZE, LEADING)
+
+    return tall, draw
+
+
+# ---------------------------------------------------------------- notices (notice.typ)
+TYPST_MM = 2.83465  # pt a millimetre as Typst converts (a justified line's room)
+NOTICE_SIZE = 16.0  # 3号: title aside, a notice's text
+TITLE_GAP = 3.5  # mm under a notice's title
+ISSUER_INSET = 4.0  # em: the issuer block stands four characters in from the right
+BAND_GAP, BAND_LABEL = 1.5, 8.0  # mm between 编号 and the code beside it; its size (pt)
+
+
+def notice(doc: Doc, d: dict[str, Any]) -> None:
+    """notice.typ for one document (A4; an A3 notice is Typst's): the number band on
+    every page, the title, the justified lead, the declared table, and kept with its last
+    rows the closing block — closing sentence, 公示期, 监督电话, issuer and date."""
+    p = d["page"]
+    if d.get("paper", "a4") != "a4":
+        raise Unstampable("an A3 notice")
+    faces = doc.faces
+    fill = doc.page()
+    y = _title(fill, faces, d, 0.0, LEADING) + TITLE_GAP
+    lines = justified(fill, d["lead"], NOTICE_SIZE, indent=2.0)
+    fill.draw(lines, 0, y, fill.width, NOTICE_SIZE, LEADING)
+    y += fill.height(lines, NOTICE_SIZE, LEADING) + (0.5 * NOTICE_SIZE * PT + 0.5)
+    width = sum(float(c["w"]) for c in d["columns"])
+    closing = _notice_closing(fill, d, width, bool(p["landscape"]))
+    _table(doc, fill, y, d, NOTICE, closing)
+    for n, page in enumerate(doc.fills, start=1):
+        _band(page, d)
+        _page_number(doc, page, n)
+
+
+def justified(fill: Fill, text: str, size: float, indent: float) -> list[Line]:
+    """A justified paragraph across the text block (Typst's optimized breaking,
+    generator/render/justify.py), its first line ``indent`` em in; each glyph where
+    Typst sets it (a line's glyphs spaced by TJ adjustments)."""
+    from generator.render.justify import justify_lines
+
+    chars = fill.measure(text, size)
+    if any(font is not fill.fonts.body for _, font, _, _ in chars):
+        raise Unstampable("a justified paragraph in more than one font")
+    w, m = fill.paper[0], fill.margin
+    room = w * TYPST_MM - (m["left"] * TYPST_MM + m["right"] * TYPST_MM)
+    placed, sure = justify_lines([(c[0], c[3]) for c in chars], room, indent * size, size)
+    if not sure:
+        raise Unstampable("a justified paragraph Typst's rounding may break otherwise")
+    out, at = [], 0
+    top = Fonts.top(fill.fonts.body)
+    for row in placed:
+        glyphs = []
+        for k, (ch, x) in enumerate(row):
+            while chars[at][0] != ch:
+                at += 1  # a space trimmed at the end of the line before
+            _, font, cid, adv = chars[at]
+            at += 1
+            step = row[k + 1][1] - x if k + 1 < len(row) else adv
+            glyphs.append((font, cid, ch, adv - step))
+        if glyphs:
+            width = row[-1][1] + chars[at - 1][3]
+            out.append(Line(glyphs, width, -row[0][1], top))
+    return out
+
+
+def _band(fill: Fill, d: dict[str, Any]) -> None:
+    """编号 and its QR code in the top margin (notice.typ's foreground, every page): under
+    the code where the margin is deep enough, else beside it, the code as large as the
+    margin allows (formgen.typ number-band)."""
+    no = d.get("doc_no") or ""
+    if not no:
+        return
+    top = fill.margin["top"]
+    if top >= BAND_EDGE + QR_SIZE + 6:
+        number_band(fill, d)
+        return
+    from generator.render.qr import qr_pixels
+
+    side = max(20.0, min(QR_SIZE, top - BAND_EDGE - 2))
+    width, pixels = qr_pixels(no)
+    y = BAND_EDGE - top
+    fill.qr(fill.width - side, y, side, width, bytes(pixels))
+    label = f"编号：{no}"
+    lines = fill.lines(label, fill.width, BAND_LABEL)
+    right = fill.width - side - BAND_GAP
+    fill.draw(lines, 0, y + side - fill.cap(BAND_LABEL), right, BAND_LABEL, LEADING, "right")
+
+
+def _notice_closing(fill: Fill, d: dict[str, Any], width: float, landscape: bool) -> Closing:
+    """notice.typ closing-block: its height (mm) and how to draw it from a y."""
+    size, em = NOTICE_SIZE, NOTICE_SIZE * PT
+    cap, gap = fill.cap(size), 0.5 * em
+    indent = 2 * em
+
+    def para(text: str, room: float) -> list[Line]:
+        return fill.lines(text, room, size, indent=indent) if text else []
+
+    def tall_of(lines: list[Line]) -> float:
+        return fill.height(lines, size, LEADING)
+
+    def draw_para(page: Fill, lines: list[Line], y: float, room: float) -> float:
+        """The paragraph's lines from y, its first line ``indent`` in; the y under it."""
+        if lines:
+            page.draw(lines[:1], indent, y, room - indent, size, LEADING)
+            page.draw(lines[1:], 0, y + cap + LEADING * em, room, size, LEADING)
+        return y + tall_of(lines)
+
+    closing = para(d.get("closing") or "", width)
+    issuer = fill.lines(d["issuer"] + (d.get("seal") or ""), width, size)
+    date = fill.lines(d["issue_date"], width, size)
+    if len(issuer) > 1 or len(date) > 1:
+        raise Unstampable("an issuer too long for one line")
+    inner = max(issuer[0].width, date[0].width) * PT
+    box = inner + ISSUER_INSET * em
+    room = width - box - 4.0 if landscape else width
+    if room < width / 4:
+        raise Unstampable("an issuer block too wide")
+    period, phone = para(d["period_text"], room), para(d["phone_text"], room)
+    if not (period and phone):
+        raise Unstampable("a notice without 公示期 or 监督电话")
+    left_h = tall_of(period) + gap + tall_of(phone)
+    right_h = 2 * cap + 0.6 * em
+    tall = 2.0 + ((tall_of(closing) + gap) if closing else 0.0)
+    tall += max(left_h, right_h) if landscape else left_h + 14.0 + right_h
+
+    def draw(page: Fill, y: float) -> None:
+        y += 2.0
+        if closing:
+            y = draw_para(page, closing, y, width) + gap
+        if landscape:
+            row = max(left_h, right_h)
+            lt, rt = y + row - left_h, y + row - right_h
+        else:
+            lt, rt = y, y + left_h + 14.0
+        draw_para(page, phone, draw_para(page, period, lt, room) + gap, room)
+        x = width - box
+        page.draw(issuer, x, rt, inner, size, LEADING, "center")
+        page.draw(date, x, rt + cap + 0.6 * em, inner, size, LEADING, "center")
 
     return tall, draw

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from generator.forms import kit
 from generator.forms.registry import Form, code_of, forms_of
@@ -49,3 +50,15 @@ def blank(opts: Options, form: Form) -> Context:
     ctx = kit.blank_notice(form, opts, f"××社区××小区××楼栋{form.title}")
     ctx.update(kit.table(form, kit.blank_rows(form, 10), fit=False))
     return ctx
+
+
+# The template whose pages ``stamp`` draws (layouts.digest of n1.typ, notice.typ and
+# formgen.typ): change them together, tests/test_tables.py compares them page by page.
+STAMPS = "f699c70acc7c63b6400ca28483afcc091278c8e2c31a0d8ac794d591837aeccf"
+
+
+def stamp(doc: Any, d: Context) -> None:
+    """n1.typ (notice.typ) drawn straight into PDF pages (generator/render/tables.py)."""
+    from generator.render.tables import notice
+
+    notice(doc, d)

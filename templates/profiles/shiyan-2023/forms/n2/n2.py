@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from generator.forms import kit
 from generator.forms.registry import Form
 from generator.ledger.model import Ledger
@@ -55,3 +57,15 @@ def blank(opts: Options, form: Form) -> Context:
     ctx = kit.blank_notice(form, opts, f"××社区××小区党员干部{form.title}")
     ctx.update(kit.table(form, kit.blank_rows(form, 10), fit=False))
     return ctx
+
+
+# The template whose pages ``stamp`` draws (layouts.digest of n2.typ, notice.typ and
+# formgen.typ): change them together, tests/test_tables.py compares them page by page.
+STAMPS = "fa3f7ccc80eb27e242d132db7aba0e231bb40f251e45886b9aa623228480dc13"
+
+
+def stamp(doc: Any, d: Context) -> None:
+    """n2.typ (notice.typ) drawn straight into PDF pages (generator/render/tables.py)."""
+    from generator.render.tables import notice
+
+    notice(doc, d)

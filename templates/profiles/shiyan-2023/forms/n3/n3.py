@@ -3,6 +3,8 @@ or per compound."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from generator.forms import kit
 from generator.forms.registry import Form
 from generator.ledger.model import Ledger
@@ -42,3 +44,15 @@ def blank(opts: Options, form: Form) -> Context:
     ctx = kit.blank_notice(form, opts, "××" + form.text("title", year="××").replace("|", ""))
     ctx.update(kit.table(form, kit.blank_rows(form, 10), fit=False))
     return ctx
+
+
+# The template whose pages ``stamp`` draws (layouts.digest of n3.typ, notice.typ and
+# formgen.typ): change them together, tests/test_tables.py compares them page by page.
+STAMPS = "3e2e9bf92424d83a4a8f1c5fc51573922e0cb1a3b448b1e9b3fdadf38bc6c71a"
+
+
+def stamp(doc: Any, d: Context) -> None:
+    """n3.typ (notice.typ) drawn straight into PDF pages (generator/render/tables.py)."""
+    from generator.render.tables import notice
+
+    notice(doc, d)

@@ -1,0 +1,703 @@
+"""Typst's (0.14) justified paragraph, modelled for a CJK text in one font.
+
+    justify(chars, room, first_indent, size) -> [[(ch, x), ...], ...]
+
+``chars``: the paragraph's characters with their advances in pt (FandolFang's hmtx at
+``size``), ``room``: the line width (pt), ``first_indent``: the first line's indent (pt;
+2em = 2*size here), ``size``: the font size (pt). Returns the lines, each a list of
+(character, x of its glyph origin in pt from the line's left edge); a trimmed trailing
+space is left out. ``layout(text, size, room)`` does the same from a string with
+FandolFang's metrics, and ``is_sure(...)`` says whether the model may be trusted.
+
+What Typst does (typst-layout inline/{shaping,line,linebreak}.rs, par(justify: true)):
+
+* Adjustability per glyph (shaping.rs ``base_adjustability``): CJK closing marks
+  (，。．、：；？！》）』」】〗〕〉］｝ and full-width ”’) may shrink by half their advance on
+  the right, opening marks (《（『「【〖〔〈［｛ and full-width “‘) by half on the left,
+  · and ・ by a quarter on each side; a space may stretch by 50 % and shrink by 1/3 of its
+  advance (justification-limits' spacing 2/3..150 %); nothing else stretches or shrinks
+  (tracking limits 0).
+* Adjacent CJK marks (shaping.rs ``calculate_adjustability``): when a mark's right
+  shrinkability plus the next one's left is at least half its advance, the pair is set
+  half an advance closer, taken from the first one's right as far as it goes, then from
+  the second one's left (so: closing+closing, closing+opening, opening+opening).
+* A line (line.rs ``line``): its text starting with an opening mark has that mark's left
+  shrinkability taken away, its text ending with a closing mark (before any trailing space
+  is trimmed!) has that mark's right one taken away; a trailing space is trimmed.
+* Line breaking (linebreak.rs ``linebreak_optimized``): Knuth–Plass over the UAX #14
+  break opportunities. ratio = (room - width) / stretchability (or shrinkability when
+  negative); a line needing more stretch than its stretchability has ratio
+  1 + extra / justifiables / (size/2), where justifiables counts CJ characters, CJK marks
+  and spaces, less one when the line ends with a CJ character or mark. Cost (1 + 100
+  |ratio|^3 + penalty)^2, the last line costs 1 unless it has to shrink, a last line that
+  is a single unbreakable segment pays 100 more (runt), ratio < -1 is overfull (1e6).
+  Ties: the later predecessor wins — but Typst's float noise decides near ties (A3's
+  16√2 pt sizes make equal-looking layouts differ in the 14th digit): ``is_sure`` is
+  False when the chosen layout beat another by less than TIE (relative).
+* Measured (Typst 0.15.1 as bundled by typst-py 0.15.2): a line ending "， " (a space
+  after the mark) still has the mark trimmed; the first line never has its opening
+  mark trimmed (its text starts with the indent); a line may break before — (not inside
+  ——) and after - before a letter; a line ending in — - . , : ; hangs 0.2/0.55/0.8/0.3
+  of that glyph's advance into the margin (line.rs ``overhang``) when placed, not when
+  broken.
+* Placement (line.rs ``commit``, shaping.rs ``build``): a line too wide shrinks every glyph
+  by ratio*shrinkability (ratio >= -1); a justified (not last) line narrower than the room
+  stretches spaces first (ratio <= 1), then shares what is left equally to the right of
+  every justifiable glyph. The last line is left-aligned unstretched.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import subprocess
+import unicodedata
+
+FONT = None  # FandolFang's path, found by fc-match on first use
+
+# -- character classes (Typst's shaping.rs, GB style) ---------------------------------
+LEFT_ALIGNED = set("，。．、：；？！》）』」】〗〕〉］｝")  # closing marks (+ full-width ”’)
+RIGHT_ALIGNED = set("《（『「【〖〔〈［｛")  # opening marks (+ full-width “‘)
+CENTER = set("\u30fb\u00b7")
+SPACES = set(" \u00a0\u3000")
+BEGIN_PUNCT = set("“‘《〈（『「【〖〔［｛")
+END_PUNCT = set("”’，．。、：；》〉）』」】〗〕］｝？！")
+
+# How far a line's last glyph hangs into the margin (of its advance; line.rs overhang)
+OVERHANG = {"–": 0.2, "—": 0.2, "-": 0.55, ".": 0.8, ",": 0.8, ":": 0.3, ";": 0.3}
+
+# -- break opportunities (stamp.py's _may_break: UAX #14 as these texts need) ----------
+NO_START = set("，。、；：？！）》」』】〕〉”’…·%‰,.;:?!)]}>％、")
+NO_END = set("（《「『【〔〈“‘([{<")
+
+
+def _wordish(ch: str) -> bool:
+    return (ch.isascii() and (ch.isalnum() or ch in "-_./:@#&+'%$")) or ch in "¥€％"
+
+
+def _east_asian(ch: str) -> bool:
+    return bool(ch) and unicodedata.east_asian_width(ch) in ("F", "W", "H", "A")
+
+
+def may_break(before: str, after: str) -> bool:
+    """Whether a line may break between two characters."""
+    if after in NO_START or before in NO_END:
+        return False
+    if before == " " or after == " ":
+        return before == " "
+    if before in "”’" and not _east_asian(after):
+        return False
+    if after == "—":
+        return before != "—"  # UAX #14: ÷ B2, but B2 × B2
+    if before == "-" and after.isascii() and after.isalpha():
+        return True  # UAX #14: HY ÷ AL (but HY × NU)
+    if before in "%％$¥€" and (after in RIGHT_ALIGNED or after in "([{“‘"):
+        return False
+    return not (_wordish(before) and _wordish(after))
+
+
+def _is_cj(ch: str) -> bool:
+    """Han, Hiragana, Katakana script (Typst's is_cj_script), roughly by block."""
+    o = ord(ch)
+    return (
+        0x4E00 <= o <= 0x9FFF
+        or 0x3400 <= o <= 0x4DBF
+        or 0x20000 <= o <= 0x3FFFF
+        or 0xF900 <= o <= 0xFAFF
+        or 0x3040 <= o <= 0x30FF
+        and o not in (0x30FB, 0x30A0)
+        or o in (0x3005, 0x3007, 0x3021)
+        or 0x2E80 <= o <= 0x2FDF
+    )
+
+
+def _script(ch: str) -> str:
+    """'latin', 'cj' or '' (common: digits, marks, spaces) — for Typst's shaping runs."""
+    if _is_cj(ch):
+        return "cj"
+    if ch.isalpha() and not _east_asian(ch):
+        return "latin"
+    return ""
+
+
+class _Glyph:
+    """A shaped glyph, in em as Typst keeps it: advance, x offset, left/right
+    shrinkability and stretchability, justifiable, its shaping run."""
+
+    __slots__ = ("ch", "adv", "off", "shl", "shr", "stl", "str", "just", "cj", "punct", "run")
+
+    def __init__(self, ch: str, adv: float) -> None:
+        self.ch, self.adv, self.off = ch, adv, 0.0
+        full = adv == 1.0  # a full-width quote (Typst: advance == 1em)
+        left = ch in LEFT_ALIGNED or (ch in "”’" and full)
+        right = ch in RIGHT_ALIGNED or (ch in "“‘" and full)
+        center = ch in CENTER
+        self.shl = self.shr = self.stl = self.str = 0.0
+        if ch in SPACES:  # justification-limits' spacing: 2/3 .. 150 %
+            self.str = max((1.5 - 1.0) * adv, 0.0)
+            self.shr = min((1.0 - 2 / 3) * adv, adv * 0.75)
+        elif left:
+            self.shr = adv / 2.0
+        elif right:
+            self.shl = adv / 2.0
+        elif center:
+            self.shl = self.shr = adv / 4.0
+        self.punct = left or right or center
+        self.cj = _is_cj(ch)
+        self.just = ch in SPACES or self.cj or self.punct
+        self.run = 0
+
+
+def _glyphs(ems: list[tuple[str, float]]) -> list[_Glyph]:
+    gs = [_Glyph(ch, adv) for ch, adv in ems]
+    run, prev = 0, ""  # shaping runs: split where Latin meets CJ (shaping.rs shape_range)
+    for g in gs:
+        cur = _script(g.ch)
+        if cur and prev and cur != prev:
+            run += 1
+            prev = cur
+        elif not prev:
+            prev = cur
+        g.run = run
+    for g, nx in zip(gs, gs[1:]):  # adjacent CJK marks (calculate_adjustability)
+        delta = g.adv / 2.0
+        if g.punct and nx.punct and g.shr + nx.shl >= delta:
+            left = min(g.shr, delta)
+            g.adv -= left
+            g.shr -= left
+            rest = delta - left
+            nx.off -= rest
+            nx.adv -= rest
+            nx.shl -= rest
+    return gs
+
+
+def _line(gs, text, a, b, size, indent, last):
+    """Typst's line for text[a:b]: (glyph rows, width, stretch, shrink, justifiables),
+    summed in Typst's order. A row: [ch, adv, off, shl, shr, stl, str, just] in em."""
+    e = b
+    if not last:
+        while e > a and text[e - 1] in " \t":  # Normal breakpoint: trailing whitespace
+            e -= 1
+    rows = [[g.ch, g.adv, g.off, g.shl, g.shr, g.stl, g.str, g.just] for g in gs[a:e]]
+    if rows and a > 0 and text[a] in BEGIN_PUNCT:  # (the first line starts with its indent)
+        g = gs[a]
+        if g.ch in RIGHT_ALIGNED or (g.ch in "“‘" and g.punct):
+            row = rows[0]
+            s = row[3]
+            row[2] -= s
+            row[1] -= s
+            row[3] -= s
+    if rows and text[e - 1] in END_PUNCT:  # measured: after trimming a trailing space
+        g = gs[e - 1]
+        if g.ch in LEFT_ALIGNED or (g.ch in "”’" and g.punct):
+            row = rows[-1]
+            s = row[4]
+            row[1] -= s
+            row[4] -= s
+    width = 0.0
+    if indent:
+        width += indent
+    stretch = shrink = 0.0
+    item = 0.0
+    for k, row in enumerate(rows):  # per shaping run, then the runs
+        item += size * row[1]
+        if k + 1 == len(rows) or gs[a + k + 1].run != gs[a + k].run:
+            width += item
+            item = 0.0
+        stretch += size * (row[5] + row[6])
+        shrink += size * (row[3] + row[4])
+    just = sum(1 for row in rows if row[7])
+    if rows and (gs[e - 1].cj or gs[e - 1].punct):
+        just -= 1  # CJK character at line end should not be adjusted
+    return rows, width, stretch, shrink, just
+
+
+def _ratio(room, width, stretch, shrink, just, size):
+    """linebreak.rs raw_ratio."""
+    delta = room - width
+    if delta == 0.0 or abs(delta) < 1e-4:
+        delta = 0.0
+    adj = max(stretch if delta >= 0 else shrink, 0.0)
+    if adj == 0.0:
+        ratio = 0.0 if delta == 0 else (math.inf if delta > 0 else -math.inf)
+    else:
+        ratio = delta / adj
+    if ratio > 1.0:
+        extra = (delta - adj) / float(max(just, 1))
+        ratio = 1.0 + extra / (size / 2.0)
+    return min(max(ratio, -2.0), 10.0)
+
+
+def _cost(ratio, mandatory, justify, unbreakable):
+    """linebreak.rs raw_cost."""
+    if ratio < -1.0:
+        bad = 1_000_000.0
+    elif not mandatory or justify or ratio < 0:
+        r = abs(ratio)
+        bad = 100.0 * (r * r * r)
+    else:
+        bad = 0.0
+    pen = 100.0 if (unbreakable and mandatory) else 0.0
+    c = 1.0 + bad + pen
+    return c * c
+
+
+TIE = 1e-9  # relative: a closer call than this on the chosen path makes the model unsure
+
+
+def breaks(text: str) -> list[int]:
+    """The break opportunities: positions p (a line may end before text[p]), and len."""
+    n = len(text)
+    out = [p for p in range(1, n) if may_break(text[p - 1], text[p])]
+    out.append(n)
+    return out
+
+
+def _ems(chars, size, upem):
+    return [(ch, round(adv / size * upem) / upem) for ch, adv in chars]
+
+
+# -- the fast path: one preparation, prefix sums, O(1) lines ---------------------------
+#
+# _Para holds the paragraph's glyphs as parallel lists (the same numbers _glyphs() makes,
+# computed in the same order) and prefix sums over them in pt. A line's width, stretch,
+# shrink and justifiables are then differences of prefix sums plus O(1) corrections for
+# its edges. The sums' rounding differs from Typst's order by ~1e-13 relative, which only
+# matters (a) at near ties, which the TIE check flags anyway, and (b) at the
+# discontinuities of raw_ratio/raw_cost (|delta| = 1e-4, ratio = -1): a pair that comes
+# within NEAR of one is recomputed with _pline, which sums in Typst's order as _line does.
+
+NEAR = 1e-9  # relative to the room: that close to a discontinuity, sum the slow way
+PRUNE = 1e-6  # relative: predecessors that cannot come within this of the best are skipped
+
+_CLS: dict = {}
+_BRK: dict = {}
+
+
+def _cls(ch):
+    """Per character (cached): space, closing, closing quote, opening, opening quote,
+    center, cj, script, begin punct, end punct, trailing whitespace, known."""
+    c = _CLS.get(ch)
+    if c is None:
+        c = _CLS[ch] = (
+            ch in SPACES,
+            ch in LEFT_ALIGNED,
+            ch in "”’",
+            ch in RIGHT_ALIGNED,
+            ch in "“‘",
+            ch in CENTER,
+            _is_cj(ch),
+            _script(ch),
+            ch in BEGIN_PUNCT,
+            ch in END_PUNCT,
+            ch in " \t",
+            known(ch),
+        )
+    return c
+
+
+def _may_break(before, after):
+    k = before + after
+    r = _BRK.get(k)
+    if r is None:
+        r = _BRK[k] = may_break(before, after)
+    return r
+
+
+class _Para:
+    """The paragraph prepared once: glyphs (em, after the adjacent-marks rule), their
+    shaping runs, line-edge corrections and prefix sums (pt)."""
+
+    __slots__ = (
+        "text",
+        "n",
+        "size",
+        "adv",
+        "off",
+        "shl",
+        "shr",
+        "str",
+        "just",
+        "run",
+        "sc",
+        "ec",
+        "cjend",
+        "W",
+        "ST",
+        "SH",
+        "JC",
+        "known",
+    )
+
+    def __init__(self, chars, size, upem=1000):
+        text = self.text = "".join([c for c, _ in chars])
+        n = self.n = len(text)
+        self.size = size
+        adv = [round(a / size * upem) / upem for _, a in chars]
+        off = [0.0] * n
+        shl = [0.0] * n
+        shr = [0.0] * n
+        stre = [0.0] * n
+        just = [False] * n
+        punct = [False] * n
+        run = [0] * n
+        cjend = [0] * n
+        sc = [0.0] * n  # left shrinkability an opening mark loses at a line's start (em)
+        ec = [0.0] * n  # right shrinkability a closing mark loses at a line's end (em)
+        cls = [_cls(ch) for ch in text]
+        self.known = all(c[11] for c in cls)
+        r, prev = 0, ""
+        for i, c in enumerate(cls):
+            sp, left, qleft, right, qright, center, cj = c[:7]
+            a = adv[i]
+            full = a == 1.0
+            left = left or (qleft and full)
+            right = right or (qright and full)
+            if sp:
+                stre[i] = max((1.5 - 1.0) * a, 0.0)
+                shr[i] = min((1.0 - 2 / 3) * a, a * 0.75)
+            elif left:
+                shr[i] = a / 2.0
+            elif right:
+                shl[i] = a / 2.0
+            elif center:
+                shl[i] = shr[i] = a / 4.0
+            p = punct[i] = left or right or center
+            just[i] = sp or cj or p
+            cjend[i] = 1 if (cj or p) else 0
+            cur = c[7]
+            if cur and prev and cur != prev:
+                r += 1
+                prev = cur
+            elif not prev:
+                prev = cur
+            run[i] = r
+        for i in range(n - 1):  # adjacent CJK marks (calculate_adjustability)
+            if punct[i] and punct[i + 1]:
+                delta = adv[i] / 2.0
+                if shr[i] + shl[i + 1] >= delta:
+                    left = min(shr[i], delta)
+                    adv[i] -= left
+                    shr[i] -= left
+                    rest = delta - left
+                    off[i + 1] -= rest
+                    adv[i + 1] -= rest
+                    shl[i + 1] -= rest
+        for i, c in enumerate(cls):
+            ch = text[i]
+            if i and c[8] and (c[3] or (c[4] and punct[i])):
+                sc[i] = shl[i]
+            if c[9] and (c[1] or (c[2] and punct[i])):
+                ec[i] = shr[i]
+        W = [0.0] * (n + 1)
+        ST = [0.0] * (n + 1)
+        SH = [0.0] * (n + 1)
+        JC = [0] * (n + 1)
+        w = st = sh = 0.0
+        j = 0
+        for i in range(n):
+            w += size * adv[i]
+            st += size * (0.0 + stre[i])
+            sh += size * (shl[i] + shr[i])
+            j += just[i]
+            W[i + 1], ST[i + 1], SH[i + 1], JC[i + 1] = w, st, sh, j
+        self.adv, self.off, self.shl, self.shr, self.str = adv, off, shl, shr, stre
+        self.just, self.run, self.sc, self.ec, self.cjend = just, run, sc, ec, cjend
+        self.W, self.ST, self.SH, self.JC = W, ST, SH, JC
+
+    def breaks(self):
+        t = self.text
+        out = [p for p in range(1, self.n) if _may_break(t[p - 1], t[p])]
+        out.append(self.n)
+        return out
+
+
+def _pline(P, a, b, indent, last):
+    """_line() on a _Para: the same rows and sums, in the same order (bit for bit)."""
+    text, size = P.text, P.size
+    e = b
+    if not last:
+        while e > a and text[e - 1] in " \t":
+            e -= 1
+    adv, off, shl, shr, stre, just, run = P.adv, P.off, P.shl, P.shr, P.str, P.just, P.run
+    rows = [[text[i], adv[i], off[i], shl[i], shr[i], 0.0, stre[i], just[i]] for i in range(a, e)]
+    if rows and a > 0 and P.sc[a]:
+        row = rows[0]
+        s = row[3]
+        row[2] -= s
+        row[1] -= s
+        row[3] -= s
+    if rows and P.ec[e - 1]:
+        row = rows[-1]
+        s = row[4]
+        row[1] -= s
+        row[4] -= s
+    width = 0.0
+    if indent:
+        width += indent
+    stretch = shrink = 0.0
+    item = 0.0
+    for k, row in enumerate(rows):
+        item += size * row[1]
+        if k + 1 == len(rows) or run[a + k + 1] != run[a + k]:
+            width += item
+            item = 0.0
+        stretch += size * (row[5] + row[6])
+        shrink += size * (row[3] + row[4])
+    nj = sum(1 for row in rows if row[7])
+    if rows and P.cjend[e - 1]:
+        nj -= 1
+    return rows, width, stretch, shrink, nj
+
+
+def _pbreak(P, room, first_indent):
+    """Typst's optimized line breaking on a _Para: ([(start, end)], sure), as linebreak()."""
+    n, size = P.n, P.size
+    text = P.text
+    W, ST, SH, JC, sc, ec, cjend = P.W, P.ST, P.SH, P.JC, P.sc, P.ec, P.cjend
+    half = size / 2.0
+    near = NEAR * max(room, 1.0)
+    lo4, hi4 = 1e-4 - near, 1e-4 + near
+    # the predecessors (table rows): position, total, pred index, gap; and per position
+    # the start side of a line: width/stretch/shrink/justifiables to subtract
+    pos = [0]
+    tot = [0.0]
+    pred = [0]
+    gaps = [0.0]
+    Aw = [-first_indent]
+    Ast = [0.0]
+    Ash = [0.0]
+    Aj = [0]
+    active = 0
+    prev_end = 0
+    bps = P.breaks()
+    for end in bps:
+        mandatory = end == n
+        e = end
+        if not mandatory:
+            while e > 0 and text[e - 1] in " \t":
+                e -= 1
+        if e > 0:
+            x = size * ec[e - 1]
+            Ew, Est, Esh, Ej = W[e] - x, ST[e], SH[e] - x, JC[e] - cjend[e - 1]
+        else:
+            Ew = Est = Esh = 0.0
+            Ej = 0
+        R = room - Ew
+        m = len(pos)
+        lb = min(tot[active:m])  # no predecessor's total is below this
+        best_i = -1
+        best = 0.0
+        gap = math.inf
+        pi = active
+        while pi < m:
+            a = pos[pi]
+            if a < e:
+                delta = R + Aw[pi]
+                d = -delta if delta < 0 else delta
+                if lo4 < d < hi4:
+                    ratio = None
+                elif d < 1e-4:
+                    delta = 0.0
+                    ratio = 0.0
+                elif delta > 0:
+                    adj = Est - Ast[pi]
+                    ratio = delta / adj if adj > 0 else math.inf
+                    if ratio > 1.0:
+                        nj = Ej - Aj[pi]
+                        ratio = 1.0 + (delta - adj) / float(nj if nj > 1 else 1) / half
+                        if ratio > 10.0:
+                            ratio = 10.0
+                else:
+                    adj = Esh - Ash[pi]
+                    if adj > 0:
+                        ratio = delta / adj
+                        if -1.0 - NEAR < ratio < -1.0 + NEAR:
+                            ratio = None
+                        elif ratio < -2.0:
+                            ratio = -2.0
+                    else:
+                        ratio = -2.0
+            else:
+                ratio = None  # an empty line (all trimmed spaces): the slow way
+            if ratio is None:
+                ind = first_indent if a == 0 else 0.0
+                _, width, st, sh, nj = _pline(P, a, end, ind, mandatory)
+                ratio = _ratio(room, width, st, sh, nj, size)
+            if ratio < -1.0:
+                if active == pi:
+                    active += 1
+                c = 1.0 + 1_000_000.0
+            elif not mandatory or ratio < 0:
+                r = -ratio if ratio < 0 else ratio
+                c = 1.0 + 100.0 * (r * r * r)
+            else:
+                c = 1.0
+            if mandatory and prev_end == a:
+                c += 100.0
+            cost = c * c
+            total = tot[pi] + cost
+            if best_i < 0 or best >= total:  # a tie: the later predecessor
+                if best_i >= 0:
+                    d = best - total
+                    if d < gap:
+                        gap = d
+                best_i, best = pi, total
+            else:
+                d = total - best
+                if d < gap:
+                    gap = d
+                # later predecessors make shorter lines: their ratio (>= this one's when
+                # not shrinking) and cost can only grow, and their totals are >= lb
+                if ratio >= 0 and not mandatory and lb + cost > best * (1.0 + PRUNE):
+                    break
+            pi += 1
+        if mandatory:
+            active = m
+        pos.append(end)
+        tot.append(best)
+        pred.append(best_i)
+        gaps.append(gap / max(best, 1.0))
+        x = size * sc[end] if end < n else 0.0
+        Aw.append(W[end] + x)
+        Ast.append(ST[end])
+        Ash.append(SH[end] + x)
+        Aj.append(JC[end])
+        prev_end = end
+    spans = []
+    sure = True
+    i = len(pos) - 1
+    while i:
+        pi = pred[i]
+        sure &= gaps[i] > TIE
+        spans.append((pos[pi], pos[i]))
+        i = pi
+    return spans[::-1], sure
+
+
+def _place(P, spans, room, first_indent):
+    """The lines' glyph positions (line.rs commit), as _justify() places them."""
+    n, size, text = P.n, P.size, P.text
+    out = []
+    for a, b in spans:
+        last = b == n
+        indent = first_indent if a == 0 else 0.0
+        rows, width, st, sh, just = _pline(P, a, b, indent, last)
+        remaining = room - width
+        if rows and (len(rows) > 1 or a == 0):  # hanging punctuation (line.rs commit)
+            remaining += OVERHANG.get(rows[-1][0], 0.0) * rows[-1][1] * size
+        jr, extra = 0.0, 0.0
+        if remaining < 0 and sh > 0:
+            jr = max(remaining / sh, -1.0)
+        elif not last:
+            if st > 0:
+                jr = min(remaining / st, 1.0)
+                remaining = max(remaining - st, 0.0)
+            if just > 0 and remaining > 0:
+                extra = remaining / just
+        x = indent
+        line = []
+        if jr == 0.0 and extra == 0.0:
+            for ch, adv, off, _, _, _, _, _ in rows:
+                line.append((ch, x + off * size + 0.0))
+                x += adv * size + 0.0 + 0.0
+        else:
+            for ch, adv, off, shl, shr, stl, stre, j in rows:
+                left = (shl if jr < 0 else stl) * jr * size
+                right = (shr if jr < 0 else stre) * jr * size + (extra if j else 0.0)
+                line.append((ch, x + off * size + left))
+                x += adv * size + left + right
+        out.append(line)
+    return out
+
+
+def justify_lines(chars, room, first_indent, size, upem=1000):
+    """The justified paragraph and whether the model may be trusted, in one pass:
+    ([[(ch, x pt from the line's left), ...], ...], sure). Arguments as justify();
+    ``sure`` is is_sure()'s answer: False on a near tie in the line breaking or when a
+    character is not known()."""
+    P = _Para(chars, size, upem)
+    spans, sure = _pbreak(P, room, first_indent)
+    return _place(P, spans, room, first_indent), sure and P.known
+
+
+def linebreak(chars, room, first_indent, size, upem=1000):
+    """Typst's optimized line breaking: ([(start, end)], sure). ``sure`` is False when a
+    competing layout's cost came within TIE of the chosen one's (Typst's float noise may
+    decide otherwise)."""
+    return _pbreak(_Para(chars, size, upem), room, first_indent)
+
+
+def justify(chars, room, first_indent, size, upem=1000):
+    """The justified paragraph's lines: [[(ch, x pt from the line's left), ...], ...].
+
+    chars: [(character, advance pt)] (the font's advances at ``size``, ``upem`` units an
+    em); room: the line width (pt; typst_room() computes it as Typst does); first_indent:
+    the first line's indent (pt, 2em = 2*size)."""
+    return _justify(chars, room, first_indent, size, upem)[0]
+
+
+def _justify(chars, room, first_indent, size, upem=1000):
+    P = _Para(chars, size, upem)
+    spans, sure = _pbreak(P, room, first_indent)
+    return _place(P, spans, room, first_indent), sure
+
+
+def typst_room(page_mm: float, left_mm: float, right_mm: float) -> float:
+    """The text block's width (pt) as Typst computes it (1mm = 2.83465pt)."""
+    return page_mm * 2.83465 - (left_mm * 2.83465 + right_mm * 2.83465)
+
+
+# -- FandolFang -------------------------------------------------------------------------
+@functools.lru_cache(maxsize=1)
+def _font():
+    from fontTools.ttLib import TTFont
+
+    path = (
+        FONT
+        or subprocess.run(
+            ["fc-match", "-f", "%{file}", "FandolFang R"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    f = TTFont(path)
+    return f.getBestCmap(), f["hmtx"], f["head"].unitsPerEm, f["hhea"].ascent
+
+
+def advances(text: str, size: float) -> list[tuple[str, float]]:
+    cmap, hmtx, upem, _ = _font()
+    return [(ch, hmtx[cmap[ord(ch)]][0] / upem * size) for ch in text]
+
+
+def ascender() -> float:
+    """FandolFang's ascender (em): a line's top edge above its baseline."""
+    _, _, upem, asc = _font()
+    return asc / upem
+
+
+def layout(text: str, size: float, room: float, indent_em: float = 2.0):
+    """``text`` in FandolFang at ``size`` pt, justified in ``room`` pt."""
+    return justify(advances(text, size), room, indent_em * size, size)
+
+
+def is_sure(text: str, size: float, room: float, indent_em: float = 2.0) -> bool:
+    """False when the model may be wrong: a tie in the line breaking's cost, or a
+    character the model does not know (then lay the paragraph out with Typst)."""
+    if any(not known(ch) for ch in text):
+        return False
+    return _justify(advances(text, size), room, indent_em * size, size)[1]
+
+
+def known(ch: str) -> bool:
+    """A character whose breaking and adjustment the model handles (measured)."""
+    return (
+        _is_cj(ch)
+        or ch in LEFT_ALIGNED
+        or ch in RIGHT_ALIGNED
+        or ch in "“”‘’ "
+        or (ch.isascii() and ch.isalnum())
+        or ch in "…—-"
+    )
