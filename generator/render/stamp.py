@@ -27,10 +27,13 @@ import functools
 import hashlib
 import io
 import itertools
+import operator
 import re
 import subprocess
+import sys
 import unicodedata
 import zlib
+from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -61,6 +64,9 @@ SPACES = " \u3000"  # trimmed at a line's end (Unicode White_Space), a break aft
 OVERHANG = {"–": 0.2, "—": 0.2, "-": 0.55, ".": 0.8, ",": 0.8, ":": 0.3, ";": 0.3}  # of advance
 OPENING = set("（《「『【〔〈“‘")  # CJK opening marks: half trimmed at a line's start
 CLOSING = set("，。、；：？！）》」』】〕〉”’")  # CJK closing ones: half trimmed at its end
+
+
+_FONT = operator.itemgetter(0)  # a glyph's font
 
 
 def _compressed(a: str, b: str) -> bool:
@@ -231,6 +237,10 @@ class Fill:
             if "\n" in text:
                 raise Unstampable("boxes or an indent in a text of several lines")
             return _Para(self.measure(text, size), given).lines(width * MM, indent * MM)
+        if not keep and "\n" not in text:
+            chars = self.measure(text, size)
+            if sum(c[3] for c in chars) <= width * MM:
+                return [_single(chars)] if chars else []  # (most cells of a table)
         result: list[Line] = []
         for para in text.split("\n"):
             boxes = []
@@ -261,8 +271,9 @@ class Fill:
         self.ops.append(ops)
         if line.used is None:
             line.used = {}
-            for font, cid, ch, _ in line.glyphs:
-                line.used.setdefault(self.fonts.res(font), {})[cid] = ch
+            for font, run in itertools.groupby(line.glyphs, key=_FONT):
+                used = line.used.setdefault(self.fonts.res(font), {})
+                used.update((cid, ch) for _, cid, ch, _ in run)
         for res, chars in line.used.items():
             self.used.setdefault(res, {}).update(chars)
 
@@ -282,16 +293,22 @@ class Fill:
         """A line's runs at a size, wherever it stands: per font its resource, its show
         operator (adjacent marks set closer) and its advance (pt)."""
         runs = []
-        for font, run in itertools.groupby(line.glyphs, key=lambda g: g[0]):
+        for font, run in itertools.groupby(line.glyphs, key=_FONT):
             glyphs = list(run)
-            hexa = []
-            for _, cid, _, closer in glyphs:
-                hexa.append(f"{cid:04X}")
-                if closer:
-                    hexa.append(f">{_n(closer / size * 1000)}<")
-            shows = "".join(hexa)
-            show = f"[<{shows}>]TJ" if ">" in shows else f"<{shows}>Tj"
-            advance = sum(font.advance(c) * size / font.units_per_em - k for _, c, _, k in glyphs)
+            cids = array("H", [g[1] for g in glyphs])
+            if sys.byteorder == "little":
+                cids.byteswap()
+            if not any(g[3] for g in glyphs):
+                show = f"<{cids.tobytes().hex().upper()}>Tj"
+            else:
+                hexa = []
+                for _, cid, _, closer in glyphs:
+                    hexa.append(f"{cid:04X}")
+                    if closer:
+                        hexa.append(f">{_n(closer / size * 1000)}<")
+                show = f"[<{''.join(hexa)}>]TJ"
+            scale = size / font.units_per_em
+            advance = sum(font.advance(g[1]) for g in glyphs) * scale - sum(g[3] for g in glyphs)
             runs.append((self.fonts.res(font), show, advance))
         return runs
 
@@ -648,6 +665,23 @@ class _Para:
         if i >= end - 1:
             return 0.0
         return self.pair[i] + self.box_end[i] + self.box_start[i + 1]
+
+
+def _single(chars: list[tuple[str, CffFont, int, float]]) -> Line:
+    """A paragraph that fits its room untrimmed: one line, as _Para would set it."""
+    n = len(chars)
+    glyphs = []
+    for i, (ch, font, cid, adv) in enumerate(chars):
+        closer = 0.5 * adv if i + 1 < n and _compressed(ch, chars[i + 1][0]) else 0.0
+        glyphs.append((font, cid, ch, closer))
+    first, last = chars[0], chars[-1]
+    lead = 0.5 * first[3] if first[0] in OPENING else 0.0
+    width = sum(c[3] for c in chars) - sum(g[3] for g in glyphs) - lead
+    if last[0] in CLOSING:
+        width -= 0.5 * last[3]
+    hang = OVERHANG.get(last[0], 0.0) * last[3] if n > 1 else 0.0
+    top = max(Fonts.top(font) for _, font, _, _ in chars)
+    return Line(glyphs, width, lead, top, hang)
 
 
 def _prefix(values: Iterable[float]) -> list[float]:
