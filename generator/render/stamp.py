@@ -54,6 +54,7 @@ LAID = 2_000  # texts whose lines a process remembers: a run's repeated ones sta
 RARE = 200  # characters the body font lacks a process draws from Noto Serif CJK
 _RARE: dict[str, CffFont] = {}  # by resource name: those drawn so far
 BLANK_CHARS = "_— 0123456789"  # Noto Serif CJK: the blanks to fill by hand, page numbers
+MADE = 64  # font subsets a process keeps made (headers, page numbers, blanks repeat)
 LEVEL = 1  # zlib's: level 6 made the PDFs 3 % smaller for 1.4 ms more a document
 A4 = (210.0, 297.0)
 # No line starts with these (closing marks, CJK punctuation) ...
@@ -774,6 +775,9 @@ class Stamper:
 
     fonts: Fonts
     frames: dict[str, Frame] = field(default_factory=dict)
+    made: OrderedDict[tuple[Any, ...], tuple[str, bytes, str, bytes]] = field(
+        default_factory=OrderedDict
+    )  # font subsets lately embedded: name, font program, widths, ToUnicode
 
     def frame(self, key: str, make: Callable[[], bytes]) -> Frame:
         if key not in self.frames:
@@ -830,12 +834,25 @@ class Stamper:
 
     def _font(self, font: CffFont, chars: dict[int, str], add: Callable[[bytes], int]) -> int:
         cids = sorted(chars)
-        program = font.subset(cids)
-        tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(repr(cids).encode()).digest()[:6])
-        name = f"{tag}+{font.ps_name}"
-        # Not compressed: deflate takes a CJK font's outlines only 17 % smaller, for more
-        # time (2.3 ms for 68 KB) than the rest of the document costs.
-        ff = add(_stream(b"/Subtype/CIDFontType0C", program, deflate=False))
+        key = (id(font), tuple(chars[c] for c in cids), tuple(cids))  # (ToUnicode: chars)
+        made = self.made.get(key)
+        if made is None:  # (a form's header, page numbers, blanks: the same glyphs often)
+            tag = hashlib.sha256(repr(cids).encode()).digest()[:6]
+            # Not compressed: deflate takes a CJK font's outlines only 17 % smaller, for
+            # more time (2.3 ms for 68 KB) than the rest of the document costs.
+            made = (
+                "".join(chr(65 + b % 26) for b in tag) + f"+{font.ps_name}",
+                _stream(b"/Subtype/CIDFontType0C", font.subset(cids), deflate=False),
+                " ".join([_width_entry(font, c) for c in cids]),
+                _stream(b"", _to_unicode(chars)),
+            )
+            self.made[key] = made
+            if len(self.made) > MADE:
+                self.made.popitem(last=False)
+        else:
+            self.made.move_to_end(key)
+        name, program, widths, unicode = made
+        ff = add(program)
         upm = font.units_per_em
         k = 1000 / upm
         x0, y0, x1, y1 = (round(v * k) for v in font.bbox)
@@ -844,12 +861,11 @@ class Stamper:
                    f"/Ascent {round(font.ascender * k)}/Descent {round(font.descender * k)}"
                    f"/CapHeight {round((font.cap_height or font.ascender) * k)}"
                    f"/StemV {font.stem_v}/FontFile3 {ff} 0 R>>".encode())  # fmt: skip
-        widths = " ".join([_width_entry(font, c) for c in cids])
         reg, order, supp = font.ros
         cid = add(f"<</Type/Font/Subtype/CIDFontType0/BaseFont/{name}/CIDSystemInfo<</Registry"
                   f"({reg})/Ordering({order})/Supplement {supp}>>/FontDescriptor {desc} 0 R"
                   f"/DW 1000/W[{widths}]>>".encode())  # fmt: skip
-        uni = add(_stream(b"", _to_unicode(chars)))
+        uni = add(unicode)
         return add(f"<</Type/Font/Subtype/Type0/BaseFont/{name}-Identity-H/Encoding/Identity-H"
                    f"/DescendantFonts[{cid} 0 R]/ToUnicode {uni} 0 R>>".encode())  # fmt: skip
 
