@@ -1,13 +1,16 @@
-"""Typst's (0.14) justified paragraph, modelled for a CJK text in one font.
+"""Typst's justified paragraph (par(justify: true)), modelled for a CJK text in one font:
+a notice's lead (generator/render/tables.py). Written by measuring Typst 0.15.1 (as
+typst-py 0.15.2 bundles it) against its source.
 
-    justify(chars, room, first_indent, size) -> [[(ch, x), ...], ...]
+    justify_lines(chars, room, first_indent, size) -> ([[(ch, x), ...], ...], sure)
 
-``chars``: the paragraph's characters with their advances in pt (FandolFang's hmtx at
-``size``), ``room``: the line width (pt), ``first_indent``: the first line's indent (pt;
-2em = 2*size here), ``size``: the font size (pt). Returns the lines, each a list of
-(character, x of its glyph origin in pt from the line's left edge); a trimmed trailing
-space is left out. ``layout(text, size, room)`` does the same from a string with
-FandolFang's metrics, and ``is_sure(...)`` says whether the model may be trusted.
+``chars``: the paragraph's characters with their advances in pt (FandolFang's at
+``size``); ``room``: the line width (pt, computed with Typst's 2.83465 pt a millimetre);
+``first_indent``: the first line's indent (pt); ``size``: the font size (pt). Returns the
+lines, each a list of (character, x of its glyph origin in pt from the line's left edge;
+a space trimmed at a line's end left out), and ``sure``: False where the model may differ
+from Typst (a near tie in the line breaking, a character it was not measured on) — the
+caller then lets Typst lay the paragraph out. About 1 ms a paragraph.
 
 What Typst does (typst-layout inline/{shaping,line,linebreak}.rs, par(justify: true)):
 
@@ -28,11 +31,14 @@ What Typst does (typst-layout inline/{shaping,line,linebreak}.rs, par(justify: t
   break opportunities. ratio = (room - width) / stretchability (or shrinkability when
   negative); a line needing more stretch than its stretchability has ratio
   1 + extra / justifiables / (size/2), where justifiables counts CJ characters, CJK marks
-  and spaces, less one when the line ends with a CJ character or mark. Cost (1 + 100
+  and spaces, less one when the line ends with a CJ character or mark — as the line leaves
+  it: a full-width ” or ’ trimmed to half an em there is no mark any more (shaping.rs asks
+  advance + stretchability == 1em), so no one less. (Likewise the adjacent-marks rule
+  skips a quote already shrunk.) Cost (1 + 100
   |ratio|^3 + penalty)^2, the last line costs 1 unless it has to shrink, a last line that
   is a single unbreakable segment pays 100 more (runt), ratio < -1 is overfull (1e6).
   Ties: the later predecessor wins — but Typst's float noise decides near ties (A3's
-  16√2 pt sizes make equal-looking layouts differ in the 14th digit): ``is_sure`` is
+  16√2 pt sizes make equal-looking layouts differ in the 14th digit): ``sure`` is
   False when the chosen layout beat another by less than TIE (relative).
 * Measured (Typst 0.15.1 as bundled by typst-py 0.15.2): a line ending "， " (a space
   after the mark) still has the mark trimmed; the first line never has its opening
@@ -44,16 +50,22 @@ What Typst does (typst-layout inline/{shaping,line,linebreak}.rs, par(justify: t
   by ratio*shrinkability (ratio >= -1); a justified (not last) line narrower than the room
   stretches spaces first (ratio <= 1), then shares what is left equally to the right of
   every justifiable glyph. The last line is left-aligned unstretched.
+
+How it is computed: ``_Para`` prepares the glyphs once with prefix sums, so a candidate
+line's width/stretch/shrink/justifiables cost O(1) in the Knuth–Plass loop (``_pbreak``);
+predecessors whose line is so short that its cost alone puts them past the best are not
+visited (their cost only grows as the line shortens). Sums in a different order than
+Typst's differ by ~1e-13 relative: near ties are flagged by TIE anyway, and a candidate
+near a discontinuity of raw_ratio/raw_cost (|delta| = 1e-4, ratio = -1) is summed in
+Typst's order (``_pline``, the same arithmetic as ``_line``). ``_glyphs``/``_line`` are the
+plain per-line reference.
 """
 
 from __future__ import annotations
 
-import functools
+import itertools
 import math
-import subprocess
 import unicodedata
-
-FONT = None  # FandolFang's path, found by fc-match on first use
 
 # -- character classes (Typst's shaping.rs, GB style) ---------------------------------
 LEFT_ALIGNED = set("，。．、：；？！》）』」】〗〕〉］｝")  # closing marks (+ full-width ”’)
@@ -104,8 +116,7 @@ def _is_cj(ch: str) -> bool:
         or 0x3400 <= o <= 0x4DBF
         or 0x20000 <= o <= 0x3FFFF
         or 0xF900 <= o <= 0xFAFF
-        or 0x3040 <= o <= 0x30FF
-        and o not in (0x30FB, 0x30A0)
+        or (0x3040 <= o <= 0x30FF and o not in (0x30FB, 0x30A0))
         or o in (0x3005, 0x3007, 0x3021)
         or 0x2E80 <= o <= 0x2FDF
     )
@@ -124,7 +135,7 @@ class _Glyph:
     """A shaped glyph, in em as Typst keeps it: advance, x offset, left/right
     shrinkability and stretchability, justifiable, its shaping run."""
 
-    __slots__ = ("ch", "adv", "off", "shl", "shr", "stl", "str", "just", "cj", "punct", "run")
+    __slots__ = ("adv", "ch", "cj", "just", "off", "punct", "run", "shl", "shr", "stl", "str")
 
     def __init__(self, ch: str, adv: float) -> None:
         self.ch, self.adv, self.off = ch, adv, 0.0
@@ -148,6 +159,16 @@ class _Glyph:
         self.run = 0
 
 
+QUOTES = set("“”‘’")
+
+
+def _punct_now(ch, punct, adv):
+    """Whether a glyph is a CJK mark as Typst asks at a given moment: a quote only while
+    its advance (plus its zero stretchability) is still a full em (shaping.rs
+    is_cjk_left/right_aligned_punctuation), i.e. not after it was shrunk."""
+    return punct and (ch not in QUOTES or adv == 1.0)
+
+
 def _glyphs(ems: list[tuple[str, float]]) -> list[_Glyph]:
     gs = [_Glyph(ch, adv) for ch, adv in ems]
     run, prev = 0, ""  # shaping runs: split where Latin meets CJ (shaping.rs shape_range)
@@ -159,9 +180,13 @@ def _glyphs(ems: list[tuple[str, float]]) -> list[_Glyph]:
         elif not prev:
             prev = cur
         g.run = run
-    for g, nx in zip(gs, gs[1:]):  # adjacent CJK marks (calculate_adjustability)
+    for g, nx in itertools.pairwise(gs):  # adjacent CJK marks (calculate_adjustability)
         delta = g.adv / 2.0
-        if g.punct and nx.punct and g.shr + nx.shl >= delta:
+        if (
+            _punct_now(g.ch, g.punct, g.adv)
+            and _punct_now(nx.ch, nx.punct, nx.adv)
+            and g.shr + nx.shl >= delta
+        ):
             left = min(g.shr, delta)
             g.adv -= left
             g.shr -= left
@@ -208,7 +233,7 @@ def _line(gs, text, a, b, size, indent, last):
         stretch += size * (row[5] + row[6])
         shrink += size * (row[3] + row[4])
     just = sum(1 for row in rows if row[7])
-    if rows and (gs[e - 1].cj or gs[e - 1].punct):
+    if rows and (gs[e - 1].cj or _punct_now(rows[-1][0], gs[e - 1].punct, rows[-1][1])):
         just -= 1  # CJK character at line end should not be adjusted
     return rows, width, stretch, shrink, just
 
@@ -310,24 +335,24 @@ class _Para:
     shaping runs, line-edge corrections and prefix sums (pt)."""
 
     __slots__ = (
-        "text",
-        "n",
-        "size",
+        "JC",
+        "SH",
+        "ST",
+        "W",
         "adv",
-        "off",
-        "shl",
-        "shr",
-        "str",
+        "cjend",
+        "ec",
         "just",
+        "known",
+        "n",
+        "off",
         "run",
         "sc",
-        "ec",
-        "cjend",
-        "W",
-        "ST",
-        "SH",
-        "JC",
-        "known",
+        "shl",
+        "shr",
+        "size",
+        "str",
+        "text",
     )
 
     def __init__(self, chars, size, upem=1000):
@@ -365,7 +390,6 @@ class _Para:
                 shl[i] = shr[i] = a / 4.0
             p = punct[i] = left or right or center
             just[i] = sp or cj or p
-            cjend[i] = 1 if (cj or p) else 0
             cur = c[7]
             if cur and prev and cur != prev:
                 r += 1
@@ -374,7 +398,9 @@ class _Para:
                 prev = cur
             run[i] = r
         for i in range(n - 1):  # adjacent CJK marks (calculate_adjustability)
-            if punct[i] and punct[i + 1]:
+            if _punct_now(text[i], punct[i], adv[i]) and _punct_now(
+                text[i + 1], punct[i + 1], adv[i + 1]
+            ):
                 delta = adv[i] / 2.0
                 if shr[i] + shl[i + 1] >= delta:
                     left = min(shr[i], delta)
@@ -390,6 +416,9 @@ class _Para:
                 sc[i] = shl[i]
             if c[9] and (c[1] or (c[2] and punct[i])):
                 ec[i] = shr[i]
+            # a line ending here loses one justifiable if its last glyph (as the line
+            # leaves it: a closing quote trimmed to half an em is no mark) is CJ or a mark
+            cjend[i] = 1 if (c[6] or _punct_now(ch, punct[i], adv[i] - ec[i])) else 0
         W = [0.0] * (n + 1)
         ST = [0.0] * (n + 1)
         SH = [0.0] * (n + 1)
@@ -578,7 +607,7 @@ def _pbreak(P, room, first_indent):
 
 def _place(P, spans, room, first_indent):
     """The lines' glyph positions (line.rs commit), as _justify() places them."""
-    n, size, text = P.n, P.size, P.text
+    n, size = P.n, P.size
     out = []
     for a, b in spans:
         last = b == n
@@ -612,83 +641,16 @@ def _place(P, spans, room, first_indent):
     return out
 
 
-def justify_lines(chars, room, first_indent, size, upem=1000):
+def justify_lines(
+    chars: list[tuple[str, float]], room: float, first_indent: float, size: float, upem: int = 1000
+) -> tuple[list[list[tuple[str, float]]], bool]:
     """The justified paragraph and whether the model may be trusted, in one pass:
-    ([[(ch, x pt from the line's left), ...], ...], sure). Arguments as justify();
-    ``sure`` is is_sure()'s answer: False on a near tie in the line breaking or when a
-    character is not known()."""
+    ([[(ch, x pt from the line's left), ...], ...], sure) — see the module's docstring;
+    ``sure`` is False on a near tie in the line breaking or when a character is not
+    known()."""
     P = _Para(chars, size, upem)
     spans, sure = _pbreak(P, room, first_indent)
     return _place(P, spans, room, first_indent), sure and P.known
-
-
-def linebreak(chars, room, first_indent, size, upem=1000):
-    """Typst's optimized line breaking: ([(start, end)], sure). ``sure`` is False when a
-    competing layout's cost came within TIE of the chosen one's (Typst's float noise may
-    decide otherwise)."""
-    return _pbreak(_Para(chars, size, upem), room, first_indent)
-
-
-def justify(chars, room, first_indent, size, upem=1000):
-    """The justified paragraph's lines: [[(ch, x pt from the line's left), ...], ...].
-
-    chars: [(character, advance pt)] (the font's advances at ``size``, ``upem`` units an
-    em); room: the line width (pt; typst_room() computes it as Typst does); first_indent:
-    the first line's indent (pt, 2em = 2*size)."""
-    return _justify(chars, room, first_indent, size, upem)[0]
-
-
-def _justify(chars, room, first_indent, size, upem=1000):
-    P = _Para(chars, size, upem)
-    spans, sure = _pbreak(P, room, first_indent)
-    return _place(P, spans, room, first_indent), sure
-
-
-def typst_room(page_mm: float, left_mm: float, right_mm: float) -> float:
-    """The text block's width (pt) as Typst computes it (1mm = 2.83465pt)."""
-    return page_mm * 2.83465 - (left_mm * 2.83465 + right_mm * 2.83465)
-
-
-# -- FandolFang -------------------------------------------------------------------------
-@functools.lru_cache(maxsize=1)
-def _font():
-    from fontTools.ttLib import TTFont
-
-    path = (
-        FONT
-        or subprocess.run(
-            ["fc-match", "-f", "%{file}", "FandolFang R"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    )
-    f = TTFont(path)
-    return f.getBestCmap(), f["hmtx"], f["head"].unitsPerEm, f["hhea"].ascent
-
-
-def advances(text: str, size: float) -> list[tuple[str, float]]:
-    cmap, hmtx, upem, _ = _font()
-    return [(ch, hmtx[cmap[ord(ch)]][0] / upem * size) for ch in text]
-
-
-def ascender() -> float:
-    """FandolFang's ascender (em): a line's top edge above its baseline."""
-    _, _, upem, asc = _font()
-    return asc / upem
-
-
-def layout(text: str, size: float, room: float, indent_em: float = 2.0):
-    """``text`` in FandolFang at ``size`` pt, justified in ``room`` pt."""
-    return justify(advances(text, size), room, indent_em * size, size)
-
-
-def is_sure(text: str, size: float, room: float, indent_em: float = 2.0) -> bool:
-    """False when the model may be wrong: a tie in the line breaking's cost, or a
-    character the model does not know (then lay the paragraph out with Typst)."""
-    if any(not known(ch) for ch in text):
-        return False
-    return _justify(advances(text, size), room, indent_em * size, size)[1]
 
 
 def known(ch: str) -> bool:

@@ -1,16 +1,19 @@
-"""Table forms drawn straight into PDF pages: formgen.typ's ``table-docs`` (附件N, the title,
-the head line, the declared table with its header on every page, and under its last rows
-the summary, the foot line and the notes; page numbers "— N —").
+"""Table forms and notices drawn straight into PDF pages, as Typst lays them out:
+formgen.typ's ``table-docs`` (附件N, the title, the head line, the declared table with its
+header on every page, and under its last rows the summary, the foot line and the notes)
+and notice.typ (the number band on every page, the title, the justified lead, the table,
+the closing block); page numbers "— N —".
 
-A table form's recipe (``stamp(doc, d)`` in its <id>.py) calls ``table_form``; each page is
-a ``stamp.Fill`` and the document goes out through ``Stamper.document``. The layout is
-Typst's, as measured on its output: a row is as tall as its tallest cell (lines of the
-cell's font, ``leading`` between them) plus the insets, its cells centred in it; a row
-that does not fit starts a new page under the repeated header; the last ``KEEP`` rows go
-with the closing block. What Typst would do otherwise — split a row over two pages (a cell
-whose lines fit only in part), a head line too long for one line, a numbered document, a
-section row — makes the recipe give up (``Unstampable``): Typst lays that document out.
-tests/test_tables.py holds the two together character by character.
+A form's recipe (``stamp(doc, d)`` in its <id>.py) calls ``table_form`` or ``notice``; each
+page is a ``stamp.Fill`` and the document goes out through ``Stamper.document``. The
+layout is Typst's, as measured on its output: a row is as tall as its tallest cell (lines
+of the cell's font, ``leading`` between them) plus the insets, its cells centred in it; a
+row that does not fit is split as Typst splits it (each cell's lines down to the page's
+foot, no orphan, no widow) or starts the next page under the repeated header; the last
+``KEEP`` rows go with the closing block. What the recipe cannot draw exactly — a head line
+too long for one line, a numbered table form, a section row, a near tie in a justified
+lead, a row longer than two pages — makes it give up (``Unstampable``): Typst lays that
+document out. tests/test_tables.py holds the two together character by character.
 """
 
 from __future__ import annotations
@@ -39,7 +42,6 @@ from generator.render.stamp import (
     number_band,
 )
 
-A4_LANDSCAPE = (297.0, 210.0)
 MARGIN = {"top": 37.0, "bottom": 35.0, "left": 28.0, "right": 26.0}  # form-docs' default
 TITLE_SIZE, TITLE_BELOW = 22.0, 5.0  # title: 2号, 5 mm under it
 HEAD_BELOW = 2.5  # the head line's block: 2.5 mm above the table
