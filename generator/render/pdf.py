@@ -18,7 +18,9 @@ template compiles there, so a process keeps one compiler (and one set of fonts).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import hashlib
 import io
 import json
@@ -40,6 +42,20 @@ EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # the date of a document made wi
 
 
 _COMPILERS: dict[Path, typst.Compiler] = {}
+
+
+@functools.cache
+def _typst_version() -> str:
+    from importlib.metadata import version
+
+    return version("typst")
+
+
+def frame_cache() -> Path:
+    """The folder of laid-out frames, beside the prepared fonts (cff.cache_dir)."""
+    from generator.render.cff import cache_dir
+
+    return cache_dir().parent / "frames"
 
 Mounts = tuple[tuple[str, Path], ...]  # folders visible to Typst: (name, folder), as /name/
 
@@ -123,6 +139,7 @@ class CompiledTypst:
         self.fields = frame_fields(path.read_text(encoding="utf-8"))
         self.frames: dict[str, str] = {}
         self._last: tuple[dict[str, Any], str] | None = None
+        self._digest: str | None = None
         self.compile_root = _mirror(mounts)  # one compiler for framed and plain templates
         self.input = f'#include "{mount_path(path, mounts)}"'.encode()
         self.compiler = _compiler(self.compile_root)
@@ -158,12 +175,40 @@ class CompiledTypst:
         data = json.dumps([shared], ensure_ascii=False, default=str, sort_keys=True)
         path = self.frames.get(data)
         if path is None:
-            name = hashlib.sha256(f"{self.path.name} {data}".encode()).hexdigest()[:24]
+            key = f"{_typst_version()} {self._templates()} {self.path.name} {data}"
+            name = hashlib.sha256(key.encode()).hexdigest()[:24]
             path = f"/.frames/{name}.pdf"
-            (self.compile_root / path[1:]).write_bytes(self._run(data, EPOCH, "frame"))
+            (self.compile_root / path[1:]).write_bytes(self._frame(name, data))
             self.frames[data] = path
         self._last = (shared, path)
         return {**ctx, "frame": path}
+
+    def _frame(self, name: str, data: str) -> bytes:
+        """A frame's PDF: from the user's cache, where an earlier process (a worker now
+        gone, yesterday's run) left it — a worker whose documents are all stamped then
+        never loads Typst's fonts (~80 MB) — else laid out now and left there."""
+        cached = frame_cache() / f"{name}.pdf"
+        try:
+            return cached.read_bytes()
+        except OSError:
+            pdf = self._run(data, EPOCH, "frame")
+        with contextlib.suppress(OSError):  # no cache then: the next process lays it out
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cached.with_name(f".{name}.{os.getpid()}.tmp")
+            tmp.write_bytes(pdf)
+            os.replace(tmp, cached)
+        return pdf
+
+    def _templates(self) -> str:
+        """A digest of every template this compiler can read (a frame's layout depends on
+        the form's .typ and the shared components it imports)."""
+        if self._digest is None:
+            h = hashlib.sha256()
+            for typ in sorted(self.compile_root.rglob("*.typ")):
+                h.update(str(typ.relative_to(self.compile_root)).encode())
+                h.update(typ.read_bytes())
+            self._digest = h.hexdigest()
+        return self._digest
 
     def frame_file(self, ctx: dict[str, Any]) -> Path:
         """The frame PDF a document of a framed template is drawn over (laid out now if
