@@ -167,6 +167,7 @@ def text_em(text: str) -> float:
     return width
 
 
+@functools.lru_cache(maxsize=65536)
 def _lines_em(text: str) -> float:
     return max((text_em(line) for line in text.split("\n")), default=0.0)
 
@@ -176,6 +177,7 @@ def _lines_em(text: str) -> float:
 _SOFT_BREAKS = ("　", "；", "、")
 
 
+@functools.lru_cache(maxsize=65536)  # (a unit's names and titles recur form after form)
 def _segments_em(text: str) -> float:
     """The widest piece of a value between its preferred breaks: the width a column
     needs for the value to wrap only there."""

@@ -8,6 +8,7 @@ column where a clerk typed it, inside a pledge. Internal forms never call these.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -56,9 +57,10 @@ def _mask_doors(text: str) -> str:
     return _DOOR_TRIPLET.sub(lambda m: f"{m.group(1)}***", text)
 
 
+@functools.lru_cache(maxsize=65536)  # (a notice's texts recur: titles, units, addresses)
 def mask_text(text: str, phones: bool = True, doors: bool = True) -> str:
     """Any text -> the same text with every phone and door number in it masked."""
-    if not text or not any(c.isdigit() for c in text):
+    if not text or not _DIGIT.search(text):
         return text
     if phones:
         text = _mask_phones(text)
