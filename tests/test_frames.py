@@ -139,3 +139,28 @@ def test_a_frame_using_a_field_it_does_not_list_is_an_error_naming_frame_fields(
     assert result.exit_code == 1
     assert "a5.typ" in result.output and 'key "notes"' in result.output
     assert "frame-fields" in result.output and "title、parties" in result.output
+
+
+def test_a_frame_laid_out_once_is_found_by_the_next_process(ledger, opts, tmp_path, monkeypatch):
+    """A frame goes to the user's cache when laid out; a fresh compiler (a new worker)
+    reads it from there without laying anything out — a worker whose documents are all
+    stamped then never loads Typst's fonts. Another frame's fields make another file."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    lay = layout("a5")
+    ctx = context("a5", ledger, opts, member_id="0003")
+    first = CompiledTypst(lay.typ, lay.mounts)
+    made = first.frame_file(ctx).read_bytes()
+    cached = list((tmp_path / "formgen" / "frames").glob("*.pdf"))
+    assert len(cached) == 1 and cached[0].read_bytes() == made
+
+    def no_layout(*args, **kwargs):
+        raise AssertionError("laid out again")
+
+    second = CompiledTypst(lay.typ, lay.mounts)
+    monkeypatch.setattr(second, "_run", no_layout)
+    assert second.frame_file(ctx).read_bytes() == made
+    other = dict(ctx, parties=[{**p, "label": p["label"] + "（试）"} for p in ctx["parties"]])
+    monkeypatch.undo()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    CompiledTypst(lay.typ, lay.mounts).frame_file(other)
+    assert len(list((tmp_path / "formgen" / "frames").glob("*.pdf"))) == 2
