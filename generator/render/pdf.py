@@ -57,6 +57,7 @@ def frame_cache() -> Path:
 
     return cache_dir().parent / "frames"
 
+
 Mounts = tuple[tuple[str, Path], ...]  # folders visible to Typst: (name, folder), as /name/
 
 
