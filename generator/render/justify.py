@@ -57,15 +57,15 @@ predecessors whose line is so short that its cost alone puts them past the best 
 visited (their cost only grows as the line shortens). Sums in a different order than
 Typst's differ by ~1e-13 relative: near ties are flagged by TIE anyway, and a candidate
 near a discontinuity of raw_ratio/raw_cost (|delta| = 1e-4, ratio = -1) is summed in
-Typst's order (``_pline``, the same arithmetic as ``_line``). ``_glyphs``/``_line`` are the
-plain per-line reference.
+Typst's order (``_pline``).
 """
 
 from __future__ import annotations
 
-import itertools
 import math
-import unicodedata
+
+from generator.render.stamp import OVERHANG, _east_asian
+from generator.render.stamp import _may_break as may_break  # (one set of break rules)
 
 # -- character classes (Typst's shaping.rs, GB style) ---------------------------------
 LEFT_ALIGNED = set("，。．、：；？！》）』」】〗〕〉］｝")  # closing marks (+ full-width ”’)
@@ -74,38 +74,6 @@ CENTER = set("\u30fb\u00b7")
 SPACES = set(" \u00a0\u3000")
 BEGIN_PUNCT = set("“‘《〈（『「【〖〔［｛")
 END_PUNCT = set("”’，．。、：；》〉）』」】〗〕］｝？！")
-
-# How far a line's last glyph hangs into the margin (of its advance; line.rs overhang)
-OVERHANG = {"–": 0.2, "—": 0.2, "-": 0.55, ".": 0.8, ",": 0.8, ":": 0.3, ";": 0.3}
-
-# -- break opportunities (stamp.py's _may_break: UAX #14 as these texts need) ----------
-NO_START = set("，。、；：？！）》」』】〕〉”’…·%‰,.;:?!)]}>％、")
-NO_END = set("（《「『【〔〈“‘([{<")
-
-
-def _wordish(ch: str) -> bool:
-    return (ch.isascii() and (ch.isalnum() or ch in "-_./:@#&+'%$")) or ch in "¥€％"
-
-
-def _east_asian(ch: str) -> bool:
-    return bool(ch) and unicodedata.east_asian_width(ch) in ("F", "W", "H", "A")
-
-
-def may_break(before: str, after: str) -> bool:
-    """Whether a line may break between two characters."""
-    if after in NO_START or before in NO_END:
-        return False
-    if before == " " or after == " ":
-        return before == " "
-    if before in "”’" and not _east_asian(after):
-        return False
-    if after == "—":
-        return before != "—"  # UAX #14: ÷ B2, but B2 × B2
-    if before == "-" and after.isascii() and after.isalpha():
-        return True  # UAX #14: HY ÷ AL (but HY × NU)
-    if before in "%％$¥€" and (after in RIGHT_ALIGNED or after in "([{“‘"):
-        return False
-    return not (_wordish(before) and _wordish(after))
 
 
 def _is_cj(ch: str) -> bool:
@@ -131,34 +99,6 @@ def _script(ch: str) -> str:
     return ""
 
 
-class _Glyph:
-    """A shaped glyph, in em as Typst keeps it: advance, x offset, left/right
-    shrinkability and stretchability, justifiable, its shaping run."""
-
-    __slots__ = ("adv", "ch", "cj", "just", "off", "punct", "run", "shl", "shr", "stl", "str")
-
-    def __init__(self, ch: str, adv: float) -> None:
-        self.ch, self.adv, self.off = ch, adv, 0.0
-        full = adv == 1.0  # a full-width quote (Typst: advance == 1em)
-        left = ch in LEFT_ALIGNED or (ch in "”’" and full)
-        right = ch in RIGHT_ALIGNED or (ch in "“‘" and full)
-        center = ch in CENTER
-        self.shl = self.shr = self.stl = self.str = 0.0
-        if ch in SPACES:  # justification-limits' spacing: 2/3 .. 150 %
-            self.str = max((1.5 - 1.0) * adv, 0.0)
-            self.shr = min((1.0 - 2 / 3) * adv, adv * 0.75)
-        elif left:
-            self.shr = adv / 2.0
-        elif right:
-            self.shl = adv / 2.0
-        elif center:
-            self.shl = self.shr = adv / 4.0
-        self.punct = left or right or center
-        self.cj = _is_cj(ch)
-        self.just = ch in SPACES or self.cj or self.punct
-        self.run = 0
-
-
 QUOTES = set("“”‘’")
 
 
@@ -167,75 +107,6 @@ def _punct_now(ch, punct, adv):
     its advance (plus its zero stretchability) is still a full em (shaping.rs
     is_cjk_left/right_aligned_punctuation), i.e. not after it was shrunk."""
     return punct and (ch not in QUOTES or adv == 1.0)
-
-
-def _glyphs(ems: list[tuple[str, float]]) -> list[_Glyph]:
-    gs = [_Glyph(ch, adv) for ch, adv in ems]
-    run, prev = 0, ""  # shaping runs: split where Latin meets CJ (shaping.rs shape_range)
-    for g in gs:
-        cur = _script(g.ch)
-        if cur and prev and cur != prev:
-            run += 1
-            prev = cur
-        elif not prev:
-            prev = cur
-        g.run = run
-    for g, nx in itertools.pairwise(gs):  # adjacent CJK marks (calculate_adjustability)
-        delta = g.adv / 2.0
-        if (
-            _punct_now(g.ch, g.punct, g.adv)
-            and _punct_now(nx.ch, nx.punct, nx.adv)
-            and g.shr + nx.shl >= delta
-        ):
-            left = min(g.shr, delta)
-            g.adv -= left
-            g.shr -= left
-            rest = delta - left
-            nx.off -= rest
-            nx.adv -= rest
-            nx.shl -= rest
-    return gs
-
-
-def _line(gs, text, a, b, size, indent, last):
-    """Typst's line for text[a:b]: (glyph rows, width, stretch, shrink, justifiables),
-    summed in Typst's order. A row: [ch, adv, off, shl, shr, stl, str, just] in em."""
-    e = b
-    if not last:
-        while e > a and text[e - 1] in " \t":  # Normal breakpoint: trailing whitespace
-            e -= 1
-    rows = [[g.ch, g.adv, g.off, g.shl, g.shr, g.stl, g.str, g.just] for g in gs[a:e]]
-    if rows and a > 0 and text[a] in BEGIN_PUNCT:  # (the first line starts with its indent)
-        g = gs[a]
-        if g.ch in RIGHT_ALIGNED or (g.ch in "“‘" and g.punct):
-            row = rows[0]
-            s = row[3]
-            row[2] -= s
-            row[1] -= s
-            row[3] -= s
-    if rows and text[e - 1] in END_PUNCT:  # measured: after trimming a trailing space
-        g = gs[e - 1]
-        if g.ch in LEFT_ALIGNED or (g.ch in "”’" and g.punct):
-            row = rows[-1]
-            s = row[4]
-            row[1] -= s
-            row[4] -= s
-    width = 0.0
-    if indent:
-        width += indent
-    stretch = shrink = 0.0
-    item = 0.0
-    for k, row in enumerate(rows):  # per shaping run, then the runs
-        item += size * row[1]
-        if k + 1 == len(rows) or gs[a + k + 1].run != gs[a + k].run:
-            width += item
-            item = 0.0
-        stretch += size * (row[5] + row[6])
-        shrink += size * (row[3] + row[4])
-    just = sum(1 for row in rows if row[7])
-    if rows and (gs[e - 1].cj or _punct_now(rows[-1][0], gs[e - 1].punct, rows[-1][1])):
-        just -= 1  # CJK character at line end should not be adjusted
-    return rows, width, stretch, shrink, just
 
 
 def _ratio(room, width, stretch, shrink, just, size):
@@ -254,44 +125,16 @@ def _ratio(room, width, stretch, shrink, just, size):
     return min(max(ratio, -2.0), 10.0)
 
 
-def _cost(ratio, mandatory, justify, unbreakable):
-    """linebreak.rs raw_cost."""
-    if ratio < -1.0:
-        bad = 1_000_000.0
-    elif not mandatory or justify or ratio < 0:
-        r = abs(ratio)
-        bad = 100.0 * (r * r * r)
-    else:
-        bad = 0.0
-    pen = 100.0 if (unbreakable and mandatory) else 0.0
-    c = 1.0 + bad + pen
-    return c * c
-
-
 TIE = 1e-9  # relative: a closer call than this on the chosen path makes the model unsure
 
 
-def breaks(text: str) -> list[int]:
-    """The break opportunities: positions p (a line may end before text[p]), and len."""
-    n = len(text)
-    out = [p for p in range(1, n) if may_break(text[p - 1], text[p])]
-    out.append(n)
-    return out
-
-
-def _ems(chars, size, upem):
-    return [(ch, round(adv / size * upem) / upem) for ch, adv in chars]
-
-
-# -- the fast path: one preparation, prefix sums, O(1) lines ---------------------------
-#
-# _Para holds the paragraph's glyphs as parallel lists (the same numbers _glyphs() makes,
-# computed in the same order) and prefix sums over them in pt. A line's width, stretch,
-# shrink and justifiables are then differences of prefix sums plus O(1) corrections for
-# its edges. The sums' rounding differs from Typst's order by ~1e-13 relative, which only
-# matters (a) at near ties, which the TIE check flags anyway, and (b) at the
+# _Para holds the paragraph's glyphs as parallel lists (advances, offsets and
+# adjustabilities in em, as Typst's shaping makes them) and prefix sums over them in pt.
+# A line's width, stretch, shrink and justifiables are then differences of prefix sums
+# plus O(1) corrections for its edges. The sums' rounding differs from Typst's order by
+# ~1e-13 relative, which only matters (a) at near ties, which the TIE check flags anyway, and (b) at the
 # discontinuities of raw_ratio/raw_cost (|delta| = 1e-4, ratio = -1): a pair that comes
-# within NEAR of one is recomputed with _pline, which sums in Typst's order as _line does.
+# within NEAR of one is recomputed with _pline, which sums in Typst's order.
 
 NEAR = 1e-9  # relative to the room: that close to a discontinuity, sum the slow way
 PRUNE = 1e-6  # relative: predecessors that cannot come within this of the best are skipped
@@ -443,7 +286,8 @@ class _Para:
 
 
 def _pline(P, a, b, indent, last):
-    """_line() on a _Para: the same rows and sums, in the same order (bit for bit)."""
+    """A line's glyph rows and sums (width, stretch, shrink, justifiables) in Typst's
+    order (bit for bit), for the candidates near a jump in its cost rules."""
     text, size = P.text, P.size
     e = b
     if not last:

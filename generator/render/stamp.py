@@ -58,7 +58,7 @@ MADE = 64  # font subsets a process keeps made (headers, page numbers, blanks re
 LEVEL = 1  # zlib's: level 6 made the PDFs 3 % smaller for 1.4 ms more a document
 A4 = (210.0, 297.0)
 # No line starts with these (closing marks, CJK punctuation) ...
-NO_START = set("，。、；：？！）》」』】〕〉”’…—%‰,.;:?!)]}>％、")
+NO_START = set("，。、；：？！）》」』】〕〉”’…%‰,.;:?!)]}>％、")
 # ... nor ends with these (opening marks).
 NO_END = set("（《「『【〔〈“‘([{<")
 SPACES = " \u3000"  # trimmed at a line's end (Unicode White_Space), a break after them
@@ -512,6 +512,8 @@ def _may_break(before: str, after: str) -> bool:
         return False  # LB25: PR × OP, PO × OP
     if before == "-":
         return not after.isdigit()  # LB21, LB25: × HY, HY ÷ AL, HY × NU ("0719-", "****545")
+    if after == "—":
+        return before != "—"  # LB17: ÷ B2, but B2 × B2 (a —— never splits)
     return not (_wordish(before) and _wordish(after))
 
 
