@@ -132,8 +132,8 @@ TIE = 1e-9  # relative: a closer call than this on the chosen path makes the mod
 # adjustabilities in em, as Typst's shaping makes them) and prefix sums over them in pt.
 # A line's width, stretch, shrink and justifiables are then differences of prefix sums
 # plus O(1) corrections for its edges. The sums' rounding differs from Typst's order by
-# ~1e-13 relative, which only matters (a) at near ties, which the TIE check flags anyway, and (b) at the
-# discontinuities of raw_ratio/raw_cost (|delta| = 1e-4, ratio = -1): a pair that comes
+# ~1e-13 relative, which only matters (a) at near ties, which the TIE check flags
+# anyway, and (b) at the discontinuities of raw_ratio/raw_cost (|delta| = 1e-4, ratio = -1): a pair that comes
 # within NEAR of one is recomputed with _pline, which sums in Typst's order.
 
 NEAR = 1e-9  # relative to the room: that close to a discontinuity, sum the slow way
