@@ -133,8 +133,9 @@ TIE = 1e-9  # relative: a closer call than this on the chosen path makes the mod
 # A line's width, stretch, shrink and justifiables are then differences of prefix sums
 # plus O(1) corrections for its edges. The sums' rounding differs from Typst's order by
 # ~1e-13 relative, which only matters (a) at near ties, which the TIE check flags
-# anyway, and (b) at the discontinuities of raw_ratio/raw_cost (|delta| = 1e-4, ratio = -1): a pair that comes
-# within NEAR of one is recomputed with _pline, which sums in Typst's order.
+# anyway, and (b) at the discontinuities of raw_ratio/raw_cost (|delta| = 1e-4,
+# ratio = -1): a pair that comes within NEAR of one is recomputed with _pline, which sums
+# in Typst's order.
 
 NEAR = 1e-9  # relative to the room: that close to a discontinuity, sum the slow way
 PRUNE = 1e-6  # relative: predecessors that cannot come within this of the best are skipped
