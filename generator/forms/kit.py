@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
@@ -230,13 +231,7 @@ def fit_columns(
         # Too wide: cut the widest columns down to one level, no lower than their widest
         # piece between preferred breaks while that is possible, else their header.
         low = soft if sum(soft) <= total else floor
-        lo, hi = 0.0, max(want)
-        for _ in range(40):
-            level = (lo + hi) / 2
-            if sum(max(f, min(w, level)) for f, w in zip(low, want, strict=True)) > total:
-                hi = level
-            else:
-                lo = level
+        lo = _level(low, want, total)
         widths = [max(f, min(w, lo)) for f, w in zip(low, want, strict=True)]
         widths[max(range(len(widths)), key=widths.__getitem__)] += total - sum(widths)
     else:
@@ -244,6 +239,26 @@ def fit_columns(
     widths = [round(w, 1) for w in widths]
     widths[-1] = round(total - sum(widths[:-1]), 1)
     return widths
+
+
+def _level(low: Sequence[float], want: Sequence[float], total: float) -> float:
+    """The highest level L in [0, max(want)] with sum(max(f, min(w, L))) <= total (each
+    column wants w, keeps at least f): that sum grows piecewise linearly with L, so L is
+    found on the segment between the breakpoints (the f and w) where it passes total."""
+    pairs = list(zip(low, want, strict=True))
+
+    def used(level: float) -> float:
+        return sum(max(f, min(w, level)) for f, w in pairs)
+
+    top = max(want)
+    points = sorted({0.0, top, *(v for p in pairs for v in p if 0.0 < v < top)})
+    if used(0.0) > total:
+        return 0.0
+    for a, b in itertools.pairwise(points):
+        if used(b) > total:  # on (a, b) the sum rises by the columns with f < L < w
+            slope = sum(1 for f, w in pairs if f <= a and w >= b)
+            return a + (total - used(a)) / slope if slope else a
+    return top
 
 
 def title_lines(parts: Sequence[str], width_mm: float, size_pt: float = TITLE_SIZE) -> list[str]:
