@@ -54,6 +54,8 @@ LAID = 2_000  # texts whose lines a process remembers: a run's repeated ones sta
 RARE = 200  # characters the body font lacks a process draws from Noto Serif CJK
 _RARE: dict[str, CffFont] = {}  # by resource name: those drawn so far
 BLANK_CHARS = "_— 0123456789"  # Noto Serif CJK: the blanks to fill by hand, page numbers
+DRAWN = 8  # places a line remembers its operators for (a form's heads stand in a few;
+# a table's 是 in hundreds of rows would grow a worker for nothing)
 MADE = 64  # font subsets a process keeps made (headers, page numbers, blanks repeat)
 LEVEL = 1  # zlib's: level 6 made the PDFs 3 % smaller for 1.4 ms more a document
 A4 = (210.0, 297.0)
@@ -268,7 +270,9 @@ class Fill:
         key = (x, y, size)
         ops = line.drawn.get(key)
         if ops is None:
-            ops = line.drawn[key] = self._ops(line, x, y, size)
+            ops = self._ops(line, x, y, size)
+            if len(line.drawn) < DRAWN:
+                line.drawn[key] = ops
         self.ops.append(ops)
         if line.used is None:
             line.used = {}
