@@ -109,3 +109,18 @@ def test_the_blank_table_forms_are_drawn_here(opts):
         stamped, _ = _typst(form_id)
         pdf = Renderers().render(stamped, "pdf", blank(FORMS[form_id], opts), STAMP)
         assert _creator(pdf) == "formgen", form_id
+
+
+def test_a_recipe_that_breaks_on_a_value_hands_the_document_to_typst(ledger, opts, monkeypatch):
+    """A value the recipe did not foresee never costs the clerk a document: Typst lays
+    it out instead."""
+    from generator.render import tables
+
+    def broken(doc, d, label):
+        raise KeyError("a key the recipe did not expect")
+
+    monkeypatch.setattr(tables, "table_form", broken)
+    stamped, _ = _typst("a1")
+    pdf = Renderers().render(stamped, "pdf", context("a1", ledger, opts, **SCOPES["a1"]), STAMP)
+    assert _creator(pdf).startswith("Typst")
+    assert "党员干部基本情况公示表" in "".join(c.ch for page in chars(pdf) for c in page)

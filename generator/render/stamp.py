@@ -956,12 +956,14 @@ class Stamped:
             return None
         if self.typst.fields is None:
             return self._pages(ctx, stamp, key)  # a form without a frame: its pages
-        page = ctx["page"]
-        fill = Fill(self.stamper.fonts, page["margin"], float(page.get("size", 12)))
         try:
+            page = ctx["page"]
+            fill = Fill(self.stamper.fonts, page["margin"], float(page.get("size", 12)))
             self.recipe(fill, ctx)
         except Unstampable:
             return None
+        except Exception:  # a value the recipe did not foresee: never a lost document —
+            return None  # Typst lays it out (and reports what it cannot)
         path = self.typst.frame_file(ctx)
         frame = self.stamper.frame(str(path), path.read_bytes)
         return self.stamper.pdf(frame, fill, stamp or EPOCH, key)
@@ -974,13 +976,15 @@ class Stamped:
         found = faces()
         if found is None or self.stamper is None:
             return None
-        p = ctx.get("page") or {}
-        margin = MARGIN | {k: float(v) for k, v in (p.get("margin") or {}).items()}
-        paper = (297.0, 210.0) if p.get("landscape", True) else A4
-        doc = Doc(found, margin, paper, float(p.get("size", 12)))
         try:
+            p = ctx.get("page") or {}
+            margin = MARGIN | {k: float(v) for k, v in (p.get("margin") or {}).items()}
+            paper = (297.0, 210.0) if p.get("landscape", True) else A4
+            doc = Doc(found, margin, paper, float(p.get("size", 12)))
             self.recipe(doc, ctx)
         except Unstampable:
+            return None
+        except Exception:  # (as in _drawn: Typst lays the document out)
             return None
         return self.stamper.document(doc.fills, stamp or EPOCH, key)
 
