@@ -490,6 +490,10 @@ NOTICE_SIZE = 16.0  # 3号: title aside, a notice's text
 TITLE_GAP = 3.5  # mm under a notice's title
 ISSUER_INSET = 4.0  # em: the issuer block stands four characters in from the right
 BAND_GAP, BAND_LABEL = 1.5, 8.0  # mm between 编号 and the code beside it; its size (pt)
+LEAD_BELOW = 0.5  # mm, v(0.5mm) between the lead (and its paragraph spacing) and the table
+CLOSING_ABOVE = 2.0  # mm, v(2mm) opening the closing block
+ISSUER_GUTTER, ISSUER_ABOVE = 4.0, 14.0  # mm: beside 公示期 (landscape), above (portrait)
+ISSUER_SPACING = 0.6  # em between the issuer's line and the date's (a stack)
 
 
 def notice(doc: Doc, d: dict[str, Any]) -> None:
@@ -504,7 +508,7 @@ def notice(doc: Doc, d: dict[str, Any]) -> None:
     y = _title(fill, faces, d, 0.0, LEADING) + TITLE_GAP
     lines = justified(fill, d["lead"], NOTICE_SIZE, indent=2.0)
     fill.draw(lines, 0, y, fill.width, NOTICE_SIZE, LEADING)
-    y += fill.height(lines, NOTICE_SIZE, LEADING) + (0.5 * NOTICE_SIZE * PT + 0.5)
+    y += fill.height(lines, NOTICE_SIZE, LEADING) + (0.5 * NOTICE_SIZE * PT + LEAD_BELOW)
     width = sum(float(c["w"]) for c in d["columns"])
     closing = _notice_closing(fill, d, width, bool(p["landscape"]))
     _table(doc, fill, y, d, NOTICE, closing)
@@ -593,29 +597,29 @@ def _notice_closing(fill: Fill, d: dict[str, Any], width: float, landscape: bool
         raise Unstampable("an issuer too long for one line")
     inner = max(issuer[0].width, date[0].width) * PT
     box = inner + ISSUER_INSET * em
-    room = width - box - 4.0 if landscape else width
+    room = width - box - ISSUER_GUTTER if landscape else width
     if room < width / 4:
         raise Unstampable("an issuer block too wide")
     period, phone = para(d["period_text"], room), para(d["phone_text"], room)
     if not (period and phone):
         raise Unstampable("a notice without 公示期 or 监督电话")
     left_h = tall_of(period) + gap + tall_of(phone)
-    right_h = 2 * cap + 0.6 * em
-    tall = 2.0 + ((tall_of(closing) + gap) if closing else 0.0)
-    tall += max(left_h, right_h) if landscape else left_h + 14.0 + right_h
+    right_h = 2 * cap + ISSUER_SPACING * em
+    tall = CLOSING_ABOVE + ((tall_of(closing) + gap) if closing else 0.0)
+    tall += max(left_h, right_h) if landscape else left_h + ISSUER_ABOVE + right_h
 
     def draw(page: Fill, y: float) -> None:
-        y += 2.0
+        y += CLOSING_ABOVE
         if closing:
             y = draw_para(page, closing, y, width) + gap
         if landscape:
             row = max(left_h, right_h)
             lt, rt = y + row - left_h, y + row - right_h
         else:
-            lt, rt = y, y + left_h + 14.0
+            lt, rt = y, y + left_h + ISSUER_ABOVE
         draw_para(page, phone, draw_para(page, period, lt, room) + gap, room)
         x = width - box
         page.draw(issuer, x, rt, inner, size, LEADING, "center")
-        page.draw(date, x, rt + cap + 0.6 * em, inner, size, LEADING, "center")
+        page.draw(date, x, rt + cap + ISSUER_SPACING * em, inner, size, LEADING, "center")
 
     return tall, draw
