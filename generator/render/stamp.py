@@ -319,10 +319,7 @@ class Fill:
 
     def height(self, lines: Sequence[Line], size: float, leading: float) -> float:
         """The height (mm) of lines at size pt with leading (em) between them."""
-        if not lines:
-            return 0.0
-        tops = sum(line.top or Fonts.top(self.fonts.body) for line in lines)
-        return (tops + (len(lines) - 1) * leading) * size * PT
+        return height_of(lines, Fonts.top(self.fonts.body), size, leading)
 
     # -------------------------------------------------------------- what recipes call
     def text(self, x: float, y: float, w: float, h: float, text: Any, *, size: float,
@@ -453,6 +450,7 @@ class Fill:
 # holds them to Typst's): 附件N's line, and the number band's QR code and edge.
 LABEL_HEIGHT = 10.0  # label-height
 QR_SIZE, BAND_EDGE = 26.0, 4.0  # qr-size, band-edge
+BAND_GAP, BAND_LABEL = 1.5, 8.0  # mm between the code and 编号 beside it; 编号's size (pt)
 
 
 @dataclass(frozen=True)
@@ -484,21 +482,27 @@ class Grid:
 
 
 def number_band(fill: Fill, d: dict[str, Any]) -> None:
-    """编号 and its QR code in the top margin (formgen.typ number-band, where the margin
-    is deep enough for the label under the code): the code's right edge on the text
-    block's, BAND_EDGE from the paper's top edge."""
+    """编号 and its QR code in the top margin (formgen.typ number-band), the code's right
+    edge on the text block's, BAND_EDGE from the paper's top edge: the label under the
+    code where the margin is deep enough, else beside it (bottoms aligned), the code as
+    large as the margin allows."""
     no = d.get("doc_no") or ""
     if not no:
         return
-    top = fill.margin["top"]
-    if top < BAND_EDGE + QR_SIZE + 6:
-        raise Unstampable("a margin too shallow for the band")
     from generator.render.qr import qr_pixels
 
+    top = fill.margin["top"]
+    under = top >= BAND_EDGE + QR_SIZE + 6
+    side = QR_SIZE if under else max(20.0, min(QR_SIZE, top - BAND_EDGE - 2))
     width, pixels = qr_pixels(no)
     y = BAND_EDGE - top
-    fill.qr(fill.width - QR_SIZE, y, QR_SIZE, width, bytes(pixels))
-    fill.one_line(0, y + QR_SIZE + 0.8, fill.width, f"编号：{no}", size=8, align="right")
+    fill.qr(fill.width - side, y, side, width, bytes(pixels))
+    label = f"编号：{no}"
+    if under:
+        fill.one_line(0, y + side + 0.8, fill.width, label, size=BAND_LABEL, align="right")
+    else:
+        fill.one_line(0, y + side - fill.cap(BAND_LABEL), fill.width - side - BAND_GAP, label,
+                      size=BAND_LABEL, align="right")  # fmt: skip
 
 
 def _may_break(before: str, after: str) -> bool:
@@ -672,6 +676,15 @@ class _Para:
         if i >= end - 1:
             return 0.0
         return self.pair[i] + self.box_end[i] + self.box_start[i + 1]
+
+
+def height_of(lines: Sequence[Line], top: float, size: float, leading: float) -> float:
+    """The height (mm) of lines at size pt, leading (em) between them: each line from
+    its top edge (``top`` em where it has none of its own) to its baseline."""
+    if not lines:
+        return 0.0
+    tops = sum(line.top or top for line in lines)
+    return (tops + (len(lines) - 1) * leading) * size * PT
 
 
 def _single(chars: list[tuple[str, CffFont, int, float]]) -> Line:

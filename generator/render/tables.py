@@ -27,11 +27,9 @@ from typing import Any
 
 from generator.render.cff import CffFont
 from generator.render.stamp import (
-    BAND_EDGE,
     LABEL_HEIGHT,
     MM,
     PT,
-    QR_SIZE,
     Fill,
     Fonts,
     Line,
@@ -39,6 +37,7 @@ from generator.render.stamp import (
     _font_file,
     _n,
     fonts,
+    height_of,
     number_band,
 )
 
@@ -253,10 +252,7 @@ def _draw_row(fill: Fill, table: _Table, rows: list[Row], r: int, y: float,
 
 def _tall(cell: Cell, lines: Sequence[Line]) -> float:
     """mm: the height of some of a cell's lines."""
-    if not lines:
-        return 0.0
-    tops = sum(line.top or Fonts.top(cell.fonts.body) for line in lines)
-    return (tops + (len(lines) - 1) * cell.leading) * cell.size * PT
+    return height_of(lines, Fonts.top(cell.fonts.body), cell.size, cell.leading)
 
 
 def _fitting(cell: Cell, room: float) -> int:
@@ -489,7 +485,6 @@ TYPST_MM = 2.83465  # pt a millimetre as Typst converts (a justified line's room
 NOTICE_SIZE = 16.0  # 3号: title aside, a notice's text
 TITLE_GAP = 3.5  # mm under a notice's title
 ISSUER_INSET = 4.0  # em: the issuer block stands four characters in from the right
-BAND_GAP, BAND_LABEL = 1.5, 8.0  # mm between 编号 and the code beside it; its size (pt)
 LEAD_BELOW = 0.5  # mm, v(0.5mm) between the lead (and its paragraph spacing) and the table
 CLOSING_ABOVE = 2.0  # mm, v(2mm) opening the closing block
 ISSUER_GUTTER, ISSUER_ABOVE = 4.0, 14.0  # mm: beside 公示期 (landscape), above (portrait)
@@ -513,7 +508,7 @@ def notice(doc: Doc, d: dict[str, Any]) -> None:
     closing = _notice_closing(fill, d, width, bool(p["landscape"]))
     _table(doc, fill, y, d, NOTICE, closing)
     for n, page in enumerate(doc.fills, start=1):
-        _band(page, d)
+        number_band(page, d)  # (notice.typ's foreground: on every page)
         _page_number(doc, page, n)
 
 
@@ -546,29 +541,6 @@ def justified(fill: Fill, text: str, size: float, indent: float) -> list[Line]:
             width = row[-1][1] + chars[at - 1][3]
             out.append(Line(glyphs, width, -row[0][1], top))
     return out
-
-
-def _band(fill: Fill, d: dict[str, Any]) -> None:
-    """编号 and its QR code in the top margin (notice.typ's foreground, every page): under
-    the code where the margin is deep enough, else beside it, the code as large as the
-    margin allows (formgen.typ number-band)."""
-    no = d.get("doc_no") or ""
-    if not no:
-        return
-    top = fill.margin["top"]
-    if top >= BAND_EDGE + QR_SIZE + 6:
-        number_band(fill, d)
-        return
-    from generator.render.qr import qr_pixels
-
-    side = max(20.0, min(QR_SIZE, top - BAND_EDGE - 2))
-    width, pixels = qr_pixels(no)
-    y = BAND_EDGE - top
-    fill.qr(fill.width - side, y, side, width, bytes(pixels))
-    label = f"编号：{no}"
-    lines = fill.lines(label, fill.width, BAND_LABEL)
-    right = fill.width - side - BAND_GAP
-    fill.draw(lines, 0, y + side - fill.cap(BAND_LABEL), right, BAND_LABEL, LEADING, "right")
 
 
 def _notice_closing(fill: Fill, d: dict[str, Any], width: float, landscape: bool) -> Closing:
