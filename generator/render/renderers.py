@@ -148,11 +148,11 @@ class Renderers:
                 for typ in sorted(typs | set(layout.typ.parent.glob("*.typ"))):
                     h.update(typ.read_bytes())
                 if layout.stamp:  # the recipe and the code drawing it
-                    from generator.render import stamp, tables
+                    from generator.render import cff, justify, stamp, tables
 
                     h.update(Path(layout.stamp).read_bytes())
-                    h.update(Path(stamp.__file__).read_bytes())
-                    h.update(Path(tables.__file__).read_bytes())
+                    for module in (stamp, tables, justify, cff):
+                        h.update(Path(str(module.__file__)).read_bytes())
             else:
                 h.update(repr((layout.columns, layout.label, layout.landscape)).encode())
             self._fingerprints[key] = h.hexdigest()
