@@ -122,7 +122,7 @@ class CompiledDocx:
                         f"字段不存在（{exc.message}）",
                         hint="请用 formgen templates check 检查模板标签",
                     ) from None
-                out.append(ziputil.deflate(part, xml.encode("utf-8"), level=1))
+                out.append(ziputil.quick(part, xml.encode("utf-8")))
             elif qr_png is not None and part.name.decode() == self.qr_part:
                 out.append(ziputil.stored(self.qr_part, qr_png))
             else:

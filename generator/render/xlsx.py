@@ -370,6 +370,6 @@ class CompiledXlsx:
         )
         parts = [
             *self._static(stamp),
-            ziputil.deflate("xl/worksheets/sheet1.xml", sheet.encode("utf-8")),
+            ziputil.quick("xl/worksheets/sheet1.xml", sheet.encode("utf-8")),
         ]
         return ziputil.build(parts)
