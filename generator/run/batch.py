@@ -21,7 +21,6 @@ import ctypes
 import ctypes.util
 import datetime as dt
 import functools
-import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from generator.io.store import Store
 from generator.io.write import sha256
 from generator.ledger.model import Ledger
 from generator.run.plan import Job
+from generator.run.sources import digest
 from generator.types import Context, Options
 
 if TYPE_CHECKING:  # the renderers are imported by the workers, not by the driver
@@ -199,11 +199,10 @@ class Preparer:
         try:
             doc.ctx = build(job.form, self.ledger, job.scope, self.opts)
             doc.doc_no = str(doc.ctx.get("doc_no") or "")
-            blob = json.dumps(doc.ctx, ensure_ascii=False, sort_keys=True, default=str)
             for fmt in fmts:
                 rel = f"{job.stem}.{fmt}"
                 fp = self._fingerprint(job, fmt, doc.ctx)
-                input_hash = sha256((blob + fp).encode())
+                input_hash = digest(doc.ctx, fp).hex()  # (a quarter of a JSON's time)
                 doc.inputs[fmt], doc.templates[fmt] = input_hash, fp
                 prev = self.previous.get(rel)
                 if (not self.force and prev and prev.get("input") == input_hash

@@ -33,7 +33,7 @@ from generator.types import Options
 GENERATOR = Path(__file__).resolve().parents[1]
 
 
-def _digest(*parts: Any) -> bytes:
+def digest(*parts: Any) -> bytes:
     """A hash of plain data. Pickled without its memo ("fast" mode), so equal values give
     equal bytes however their strings happen to be shared in memory."""
     buf = io.BytesIO()
@@ -77,7 +77,7 @@ class Sources:
                     index[r.member_id].append(r)
         out: dict[str, bytes] = {}
         for mid, m in led.members.items():
-            out[mid] = _digest(
+            out[mid] = digest(
                 m,
                 led.decisions.get(mid),
                 led.pledges.get(mid),
@@ -93,24 +93,24 @@ class Sources:
         """Rows that point at no member, and the order of the ledger's places."""
         led = self.ledger
         loose = {k: [r for r in rows if not r.member_id] for k, rows in sorted(led.tables.items())}
-        return _digest(loose, list(led.units), list(led.communities), list(led.compounds))
+        return digest(loose, list(led.units), list(led.communities), list(led.compounds))
 
     @cached_property
     def _run(self) -> bytes:
         """The options, the profile's files and formgen's code: what shapes every context."""
-        return _digest(self.opts.date, self.opts.notice, code_hash(self.opts.profile.folder))
+        return digest(self.opts.date, self.opts.notice, code_hash(self.opts.profile.folder))
 
     @cached_property
     def _whole(self) -> bytes:
         led = self.ledger
         members = b"".join(self._members.values())
-        return _digest(self._rest, members, self._places(led.members.values()))
+        return digest(self._rest, members, self._places(led.members.values()))
 
     def _form(self, job: Job) -> bytes:
         form = job.form
         if form.id not in self._forms:
             files = sorted(form.folder.glob("*.yaml")) + sorted(form.folder.glob("*.py"))
-            self._forms[form.id] = _digest(self._run, [p.read_bytes() for p in files])
+            self._forms[form.id] = digest(self._run, [p.read_bytes() for p in files])
         return self._forms[form.id]
 
     @cached_property
@@ -120,7 +120,7 @@ class Sources:
         out: dict[Any, bytes] = {}
         for kind, records in (("u", led.units), ("c", led.communities), ("k", led.compounds)):
             for key, record in records.items():
-                out[(kind, key)] = _digest(record)
+                out[(kind, key)] = digest(record)
         return out
 
     def _places(self, members: Iterable[Member], scope: Any = None) -> bytes:
