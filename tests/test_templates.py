@@ -4,6 +4,7 @@ in the DOCX and — made from that DOCX by LibreOffice — in the PDF."""
 
 from __future__ import annotations
 
+import os
 import zipfile
 from pathlib import Path
 
@@ -84,3 +85,38 @@ def test_without_libreoffice_the_run_says_the_pdf_keeps_the_built_in_layout(
     pdf = pdf_text(find(out, "a5", "pdf", member_id="0001"))
     assert "家庭住址" in pdf
     assert "现居住地址" in docx_cells(find(out, "a5", "docx", member_id="0001"))
+
+
+def test_a_templates_clean_up_is_kept_and_an_edit_is_cleaned_again(
+    tmp_path, monkeypatch, ledger, opts
+):
+    """docxtpl's clean-up of a part (Word splitting ``{{ name }}`` over runs) is kept per
+    machine: a new process compiles the same template without importing docxtpl, and
+    fills it to the same bytes. An edited part is a new key, cleaned up afresh."""
+    import subprocess
+    import sys
+
+    from generator.forms.registry import TEMPLATES
+    from generator.render.docx import CompiledDocx, patched
+    from tests.conftest import context
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    a5 = TEMPLATES / "profiles/shiyan-2023/forms/a5/a5.docx"
+    probe = "import sys; from generator.render.docx import CompiledDocx as C; "
+    probe += "C(__import__('pathlib').Path(sys.argv[1])); print('docxtpl' in sys.modules)"
+    runs = [subprocess.run([sys.executable, "-c", probe, str(a5)], capture_output=True,
+                           text=True, env={**os.environ}) for _ in range(2)]  # fmt: skip
+    assert [r.stdout.strip() for r in runs] == ["True", "False"], runs[0].stderr
+    kept = sorted((cache / "formgen" / "docx").glob("*.xml"))
+    assert kept
+
+    ctx = context("a5", ledger, opts, member_id="0003")
+    from_cache = CompiledDocx(a5).render(ctx)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "empty"))
+    assert CompiledDocx(a5).render(ctx) == from_cache
+
+    split = "<w:p><w:r><w:t>{{ na</w:t></w:r><w:r><w:t>me }}</w:t></w:r></w:p>"
+    assert "{{ name }}" in patched(split, a5)
+    assert "{{ title }}" in patched(split.replace("na<", "ti<").replace(">me", ">tle"), a5)
+    assert len(list((tmp_path / "empty" / "formgen" / "docx").glob("*.xml"))) == len(kept) + 2

@@ -1,14 +1,17 @@
 """DOCX backend: a docxtpl template compiled once, then filled per document.
 
 ``CompiledDocx(path)`` does the expensive work once per run: docxtpl's clean-up of
-Word's split ``{{ tags }}`` (``patch_xml``), Jinja compilation with autoescape on, and
+Word's split ``{{ tags }}`` (``patch_xml``, kept per machine), Jinja compilation with autoescape on, and
 deflating every zip part that does not change. ``render(context)`` then only renders the
 templated XML parts, swaps in the document's QR image, and assembles the zip.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
+import importlib.util
 import io
 import re
 import zipfile
@@ -19,6 +22,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from generator.errors import TemplateError
+from generator.io.write import atomic_write
 from generator.render import ziputil
 
 _TEMPLATED = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
@@ -78,21 +82,18 @@ class CompiledDocx:
     """A DOCX template prepared once; ``render`` fills it for one document."""
 
     def __init__(self, path: Path) -> None:
-        from docxtpl import DocxTemplate  # its tag clean-up only; never per document
-
         self.path = path
         self.parts: list[ziputil.Part | str] = []  # str = templated part name
         self.templates: dict[str, jinja2.Template] = {}
         self.qr_part: str | None = None
         envs = {volatile: jinja_env(volatile) for volatile in (False, True)}
-        tpl = DocxTemplate(str(path))
         try:
             with zipfile.ZipFile(path) as z:
                 names = z.namelist()
                 for name in names:
                     data = z.read(name)
                     if _TEMPLATED.match(name) and (b"{{" in data or b"{%" in data):
-                        xml = tpl.patch_xml(data.decode("utf-8"))
+                        xml = patched(data.decode("utf-8"), path)
                         env = envs["autoescape" in xml]
                         try:
                             self.templates[name] = env.from_string(xml)
@@ -128,6 +129,35 @@ class CompiledDocx:
             else:
                 out.append(part)
         return ziputil.build(out)
+
+
+def patched(xml: str, source: Path) -> str:
+    """docxtpl's clean-up of Word's split ``{{ tags }}`` in a part's XML (``patch_xml``),
+    kept per machine beside the laid-out frames, keyed by the XML and docxtpl's code:
+    importing docxtpl (python-docx, lxml) cost 0.1 s of every export's start."""
+    from generator.render.cff import cache_dir
+
+    key = hashlib.sha256(xml.encode() + _docxtpl_code()).hexdigest()[:32]
+    where = cache_dir().parent / "docx" / f"{key}.xml"
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        return where.read_text("utf-8")
+    from docxtpl import DocxTemplate
+
+    xml = DocxTemplate(str(source)).patch_xml(xml)
+    with contextlib.suppress(OSError):
+        atomic_write(where, xml.encode("utf-8"))
+    return xml
+
+
+@functools.cache
+def _docxtpl_code() -> bytes:
+    """A hash of docxtpl's source files, found without importing it."""
+    spec = importlib.util.find_spec("docxtpl")
+    folder = Path(spec.origin).parent if spec and spec.origin else None
+    h = hashlib.sha256()
+    for f in sorted(folder.glob("*.py")) if folder else []:
+        h.update(f.read_bytes())
+    return h.digest()
 
 
 def _find_qr_part(z: zipfile.ZipFile, names: list[str]) -> str | None:
