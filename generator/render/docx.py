@@ -1,9 +1,10 @@
 """DOCX backend: a docxtpl template compiled once, then filled per document.
 
 ``CompiledDocx(path)`` does the expensive work once per run: docxtpl's clean-up of
-Word's split ``{{ tags }}`` (``patch_xml``, kept per machine), Jinja compilation with autoescape on, and
-deflating every zip part that does not change. ``render(context)`` then only renders the
-templated XML parts, swaps in the document's QR image, and assembles the zip.
+Word's split ``{{ tags }}`` (``patch_xml``, kept per machine), Jinja compilation with
+autoescape on, and deflating every zip part that does not change. ``render(context)``
+then only renders the templated XML parts, swaps in the document's QR image, and
+assembles the zip.
 """
 
 from __future__ import annotations

@@ -1,18 +1,19 @@
 """A minimal, deterministic ZIP writer for OOXML packages.
 
 Parts are deflated once and reused across documents (``Part``); only the parts that
-change per document are deflated per call, and those quickly (``quick``). Every entry carries the same fixed timestamp,
-so the same content always gives the same bytes (and the same SHA-256).
+change per document are deflated per call, and those quickly (``quick``). Every entry
+carries the same fixed timestamp, so the same content always gives the same bytes (and
+the same SHA-256).
 """
 
 from __future__ import annotations
 
 import struct
 import zlib
-
-from isal import isal_zlib
 from dataclasses import dataclass
 from functools import cached_property
+
+from isal import isal_zlib
 
 _DOS_TIME, _DOS_DATE = 0, (0 << 9) | (1 << 5) | 1  # 1980-01-01 00:00
 _UTF8 = 0x0800
