@@ -290,6 +290,9 @@ def _trim() -> None:
 
 def do_chunk(chunk: list[Work], st: RunState, renderers: Renderers, base: int = 0) -> list[Made]:
     """Render and write one chunk (consecutive documents of one form)."""
+    from generator.render.qr import prepare
+
+    prepare([str(w.ctx["doc_no"]) for w in chunk if w.todo and w.ctx.get("doc_no")])
     pdfs = pdf_batch(chunk, st, renderers)
     layout = st.layouts[chunk[0].form] if chunk else None
     made: list[Made] = []
