@@ -302,7 +302,7 @@ def main() -> None:
         spread = f"{ms:.2f} ms/doc ({walls[0]:.2f}–{walls[2]:.2f})"
         if fmt == "docx":
             row(f"DOCX a5, whole process ({CLERK:,}, --jobs 1)", spread,
-                f"docxtpl {theirs:.1f} ms/doc", f"{theirs / ms:.0f}x (bar {bar})")  # fmt: skip
+                f"docxtpl {theirs:.1f} ms/doc", f"{theirs / ms:.1f}x (bar {bar})")  # fmt: skip
         else:
             row(f"PDF  a5, whole process ({CLERK:,}, --jobs 1)", spread,
                 f"LibreOffice {lo:.0f} ms/doc" if lo else "", bar)  # fmt: skip
