@@ -30,11 +30,12 @@ from typing import Any
 
 WORK = Path(__file__).resolve().parent / "_work"  # the generated ledgers, kept
 # Everything a run writes goes under RUN and is deleted only when the run is over: ext4
-# skips inodes freed in the last ~30 s when it makes a file (``recently_deleted``, seen
-# with perf), so a folder deleted just before a run made each of its 2,000 files cost
-# 0.3 ms instead of 0.01 — the file system's cost, not formgen's.
+# without a journal skips inodes freed in the last 3,000 s when it makes a file
+# (``recently_deleted``: dirty_expire_centisecs read as seconds; seen with perf), so a
+# folder deleted just before a run made each of its files cost 0.1–0.3 ms instead of
+# 0.01 — the file system's cost, not formgen's. The probe row shows what it is.
 RUN = WORK / "run"
-SETTLE = 35  # seconds after deleting a crashed run's leftovers
+SETTLE = 35  # seconds after deleting a crashed run's leftovers (the worst is past)
 EXE = Path(sys.executable).parent / "formgen"
 DATE = "2026-11-22"
 N_DOCX, N_PDF, N_LO = 300, 200, 100
@@ -245,6 +246,22 @@ def export(path: Path, out: Path, cache: Path, *extra: str) -> Run:
                    cache=cache)  # fmt: skip
 
 
+def fs_probe(folder: Path, n: int = 500) -> float:
+    """ms to make one 20 KB file as atomic_write does (a new name, written, renamed) in a
+    new folder: the file system's share of a document, 0.01 ms on this host unless many
+    files were deleted in the last hour (then up to 0.3 ms; see RUN)."""
+    folder.mkdir(parents=True)
+    data = b"x" * 20_000
+    t = time.perf_counter()
+    for i in range(n):
+        tmp = folder / f".{i}.part"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        os.write(fd, data)
+        os.close(fd)
+        os.replace(tmp, folder / f"{i}.docx")
+    return (time.perf_counter() - t) / n * 1000
+
+
 def fresh(name: str) -> Path:
     """A folder of this run's that was never written (RUN is new every run)."""
     path = RUN / name
@@ -290,6 +307,8 @@ def main() -> None:
 
     caches = Path(tempfile.mkdtemp(prefix="formgen-bench-cache-"))
     two = ledger(CLERK)
+    row("file system: one 20 KB file made", f"{fs_probe(RUN / 'probe'):.3f} ms", "",
+        "(a new folder)")  # fmt: skip
     # Each whole process three times, the median quoted: the host's speed swings by a
     # fifth from one run to the next, more than one clerk's run is worth reading into.
     for fmt, bar in (("docx", ">= 30x"), ("pdf", "<= 6 ms/doc")):
