@@ -35,7 +35,6 @@ WORK = Path(__file__).resolve().parent / "_work"  # the generated ledgers, kept
 # folder deleted just before a run made each of its files cost 0.1–0.3 ms instead of
 # 0.01 — the file system's cost, not formgen's. The probe row shows what it is.
 RUN = WORK / "run"
-SETTLE = 35  # seconds after deleting a crashed run's leftovers (the worst is past)
 EXE = Path(sys.executable).parent / "formgen"
 DATE = "2026-11-22"
 N_DOCX, N_PDF, N_LO = 300, 200, 100
@@ -281,11 +280,8 @@ def main() -> None:
     # Typst on one thread in this process, as in each export worker: "ms per core".
     os.environ.setdefault("RAYON_NUM_THREADS", "1")
     WORK.mkdir(exist_ok=True)
-    if RUN.exists():  # a run that did not finish
-        print(f"(deleting the leftovers of an unfinished run; waiting {SETTLE} s for the "
-              "file system to settle)")  # fmt: skip
-        shutil.rmtree(RUN)
-        time.sleep(SETTLE)
+    if RUN.exists():  # a run that did not finish: set aside, deleted after this one
+        RUN.rename(WORK / f"run-unfinished-{time.time_ns()}")
     RUN.mkdir()
     started = time.perf_counter()
     load = os.getloadavg()[0]
@@ -352,7 +348,8 @@ def main() -> None:
         phone.written(), "< 10 s")  # fmt: skip
 
     shutil.rmtree(caches, ignore_errors=True)
-    shutil.rmtree(RUN)
+    for done in (RUN, *WORK.glob("run-unfinished-*")):
+        shutil.rmtree(done)
     print(f"(bench took {time.perf_counter() - started:.0f} s; load average now "
           f"{os.getloadavg()[0]:.1f})")  # fmt: skip
 
