@@ -292,7 +292,8 @@ def do_chunk(chunk: list[Work], st: RunState, renderers: Renderers, base: int = 
     """Render and write one chunk (consecutive documents of one form)."""
     from generator.render.qr import prepare
 
-    prepare([str(w.ctx["doc_no"]) for w in chunk if w.todo and w.ctx.get("doc_no")])
+    coded = [w for w in chunk if ({"docx", "pdf"} & {*w.todo, *w.check}) and w.ctx.get("doc_no")]
+    prepare([str(w.ctx["doc_no"]) for w in coded])  # (an XLSX carries no QR code)
     pdfs = pdf_batch(chunk, st, renderers)
     layout = st.layouts[chunk[0].form] if chunk else None
     made: list[Made] = []
