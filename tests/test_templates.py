@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.render.docx import is_edited
+from generator.render.built import is_edited
 from generator.render.office import ensure
 from tests.clerks import formgen
 from tests.helpers import docx_cells, find, pdf_text

@@ -13,7 +13,6 @@ import contextlib
 import functools
 import hashlib
 import importlib.util
-import io
 import re
 import zipfile
 from pathlib import Path
@@ -175,45 +174,3 @@ def _find_qr_part(z: zipfile.ZipFile, names: list[str]) -> str | None:
         return None
     target = "word/" + t.group(1).lstrip("/").removeprefix("word/")
     return target if target in names else None
-
-
-_BUILT = re.compile(r"formgen-built:([0-9a-f]{64})")
-_CORE = "docProps/core.xml"
-
-
-def _document_hash(z: zipfile.ZipFile) -> str:
-    return hashlib.sha256(z.read("word/document.xml")).hexdigest()
-
-
-def stamp_built(data: bytes) -> bytes:
-    """A freshly built template's bytes -> the same, re-packed deterministically, with the
-    hash of its document part in the core properties' description (dc:description), and
-    fixed creation and modification times."""
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        digest = _document_hash(z)
-        parts = []
-        for info in z.infolist():
-            content = z.read(info)
-            if info.filename == _CORE:
-                xml = content.decode("utf-8")
-                xml = re.sub(r"<dc:description>.*?</dc:description>|<dc:description/>", "", xml)
-                xml = re.sub(r"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)",
-                             r"\g<1>2023-01-01T00:00:00Z\2", xml)  # fmt: skip
-                xml = xml.replace("</cp:coreProperties>",
-                                  f"<dc:description>formgen-built:{digest}</dc:description>"
-                                  "</cp:coreProperties>")  # fmt: skip
-                content = xml.encode("utf-8")
-            parts.append(ziputil.deflate(info.filename, content))
-    return ziputil.build(parts)
-
-
-def is_edited(path: Path) -> bool:
-    """Whether a DOCX template was changed since formgen built it (saved by Word/WPS,
-    or never built by formgen): its document part no longer matches the recorded hash."""
-    try:
-        with zipfile.ZipFile(path) as z:
-            core = z.read(_CORE).decode("utf-8", errors="replace") if _CORE in z.namelist() else ""
-            m = _BUILT.search(core)
-            return m is None or m.group(1) != _document_hash(z)
-    except (OSError, zipfile.BadZipFile, KeyError):
-        return True

@@ -27,7 +27,8 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt
 
-from generator.render.docx import QR_DESCR, stamp_built
+from generator.render.built import stamp_built
+from generator.render.docx import QR_DESCR
 from generator.render.qr import qr_png
 
 FANG, SONG_TITLE, HEI, KAI = "仿宋_GB2312", "方正小标宋简体", "黑体", "楷体_GB2312"

@@ -32,7 +32,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import pypdfium2 as pdfium
 import typst
 
 from generator.errors import TemplateError
@@ -241,6 +240,8 @@ class CompiledTypst:
         docs = split_documents(data, len(contexts), keys)
         if docs is not None:
             return docs
+        import pypdfium2 as pdfium  # (imported only here: 20 ms a process that never cuts)
+
         pdf = pdfium.PdfDocument(data)  # not laid out as pdfsplit expects: PDFium cuts
         try:
             starts = [b.get_dest().get_index() for b in pdf.get_toc()
@@ -268,9 +269,11 @@ _CREATED = re.compile(rb"/CreationDate\(D:\d{14}")
 _FILE_ID = re.compile(rb"/ID\[<([0-9A-F]{32})><([0-9A-F]{32})>\]")
 
 
-def _extract(src: pdfium.PdfDocument, pages: list[int], stamp: dt.datetime, key: str = "") -> bytes:
+def _extract(src: Any, pages: list[int], stamp: dt.datetime, key: str = "") -> bytes:
     """Pages of ``src`` as a PDF of their own, with a fixed date and a file ID from
     ``key`` (or, without one, from the bytes), so the same input gives the same bytes."""
+    import pypdfium2 as pdfium
+
     doc = pdfium.PdfDocument.new()
     try:
         doc.import_pages(src, pages)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from generator import __version__
 from generator.forms.registry import TEMPLATES, Form, code_of
-from generator.render.docx import is_edited
+from generator.render.built import is_edited
 from generator.render.office import soffice
 from generator.render.renderers import PAPER_VARIANTS, Layout
 
