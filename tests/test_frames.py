@@ -164,3 +164,37 @@ def test_a_frame_laid_out_once_is_found_by_the_next_process(ledger, opts, tmp_pa
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     CompiledTypst(lay.typ, lay.mounts).frame_file(other)
     assert len(list((tmp_path / "formgen" / "frames").glob("*.pdf"))) == 2
+
+
+def test_a_frames_xobject_is_kept_and_read_back_without_pikepdf(
+    ledger, opts, tmp_path, monkeypatch
+):
+    """The frame's objects, made with pikepdf once, are kept beside the frame: the next
+    process reads them back without converting again (nor importing pikepdf), and draws
+    the same bytes."""
+    import sys
+
+    from generator.render.stamp import Frame
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    lay = layout("a5")
+    ctx = context("a5", ledger, opts, member_id="0003")
+    pdf = CompiledTypst(lay.typ, lay.mounts).frame_file(ctx).read_bytes()
+    made = Frame.of(pdf)
+    assert len(list((tmp_path / "formgen" / "frames").glob("*.xobject"))) == 1
+
+    def no_conversion(self, pdf):
+        raise AssertionError("converted again")
+
+    monkeypatch.setattr(Frame, "__init__", no_conversion)
+    again = Frame.of(pdf)
+    assert (again.media, again.objects) == (made.media, made.objects)
+    probe = (
+        "import sys; from generator.render.stamp import Frame; "
+        "Frame.of(open(sys.argv[1], 'rb').read()); print('pikepdf' in sys.modules)"
+    )
+    frame_pdf = tmp_path / "frame.pdf"
+    frame_pdf.write_bytes(pdf)
+    out = subprocess.run([sys.executable, "-c", probe, str(frame_pdf)], capture_output=True,
+                         text=True, env={**os.environ})  # fmt: skip
+    assert out.stdout.strip() == "False", out.stderr
