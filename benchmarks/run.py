@@ -331,12 +331,15 @@ def main() -> None:
         row(f"packet {n:,} members ({files:,} files)",
             f"{run.wall:.1f} s, {mb(run.peak)}", f"CPU {run.cpu:.0f} s",
             "<= 60 s, < 600 MB" if n == CITY else "")  # fmt: skip
-    # The same packet on Dask right after the local one (the host's speed drifts).
+    # The same packet on Dask, between the local run and a second one: the host's speed
+    # drifts by a fifth within minutes, so Dask is set against the mean of the two.
     dask = export(ledger(CITY), fresh(f"out_{CITY}_dask"), caches / "d", "--executor", "dask")
-    local = packets[CITY]
-    over = (dask.wall / local.wall - 1) * 100
+    again = export(ledger(CITY), fresh(f"out_{CITY}_again"), caches / "p2")
+    local = (packets[CITY].wall + again.wall) / 2
+    over = (dask.wall / local - 1) * 100
     row(f"packet {CITY:,} on Dask (LocalCluster)", f"{dask.wall:.1f} s, {mb(dask.peak)}",
-        f"{over:+.0f} % of the local wall; CPU {dask.cpu:.0f} s", "overhead <= 15 %")  # fmt: skip
+        f"{over:+.0f} % of the local runs' mean ({packets[CITY].wall:.1f}, {again.wall:.1f} s); "
+        f"CPU {dask.cpu:.0f} s", "overhead <= 15 %")  # fmt: skip
     ratio = packets[CITY].peak / packets[SMALL].peak
     row(f"memory {CITY:,} / {SMALL:,}", f"{ratio:.2f}", "", "<= 1.3")
 
