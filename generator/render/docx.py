@@ -9,7 +9,6 @@ assembles the zip.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import importlib.util
@@ -22,7 +21,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from generator.errors import TemplateError
-from generator.io.write import atomic_write
+from generator.io.write import kept
 from generator.render import ziputil
 
 _TEMPLATED = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
@@ -138,15 +137,16 @@ def patched(xml: str, source: Path) -> str:
     from generator.render.cff import cache_dir
 
     key = hashlib.sha256(xml.encode() + _docxtpl_code()).hexdigest()[:32]
-    where = cache_dir().parent / "docx" / f"{key}.xml"
-    with contextlib.suppress(OSError, UnicodeDecodeError):
-        return where.read_text("utf-8")
-    from docxtpl import DocxTemplate
 
-    xml = DocxTemplate(str(source)).patch_xml(xml)
-    with contextlib.suppress(OSError):
-        atomic_write(where, xml.encode("utf-8"))
-    return xml
+    def clean() -> bytes:
+        from docxtpl import DocxTemplate
+
+        return DocxTemplate(str(source)).patch_xml(xml).encode("utf-8")
+
+    try:
+        return kept(cache_dir().parent / "docx" / f"{key}.xml", clean).decode("utf-8")
+    except UnicodeDecodeError:  # a damaged cache file: cleaned up here after all
+        return clean().decode("utf-8")
 
 
 @functools.cache

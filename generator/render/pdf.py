@@ -18,7 +18,6 @@ template compiles there, so a process keeps one compiler (and one set of fonts).
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -35,6 +34,7 @@ from typing import Any
 import typst
 
 from generator.errors import TemplateError
+from generator.io.write import kept
 from generator.render.pdfsplit import file_id, split_documents
 
 EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # the date of a document made without one
@@ -187,17 +187,7 @@ class CompiledTypst:
         """A frame's PDF: from the user's cache, where an earlier process (a worker now
         gone, yesterday's run) left it — a worker whose documents are all stamped then
         never loads Typst's fonts (~80 MB) — else laid out now and left there."""
-        cached = frame_cache() / f"{name}.pdf"
-        try:
-            return cached.read_bytes()
-        except OSError:
-            pdf = self._run(data, EPOCH, "frame")
-        with contextlib.suppress(OSError):  # no cache then: the next process lays it out
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cached.with_name(f".{name}.{os.getpid()}.tmp")
-            tmp.write_bytes(pdf)
-            os.replace(tmp, cached)
-        return pdf
+        return kept(frame_cache() / f"{name}.pdf", lambda: self._run(data, EPOCH, "frame"))
 
     def _templates(self) -> str:
         """A digest of every template this compiler can read (a frame's layout depends on

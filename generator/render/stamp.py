@@ -42,7 +42,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from generator.io.write import atomic_write
+from generator.io.write import kept
 from generator.render.cff import CffFont
 from generator.render.pdf import EPOCH
 from generator.render.pdfsplit import write_pdf
@@ -739,16 +739,17 @@ class Frame:
         from generator.render.pdf import frame_cache
 
         key = hashlib.sha256(pdf + _code()).hexdigest()[:32]
-        where = frame_cache() / f"{key}.xobject"
-        with contextlib.suppress(Exception):  # not there, or unreadable: made again
-            media, objects = pickle.loads(where.read_bytes())
+
+        def convert() -> bytes:
+            made = cls(pdf)
+            return pickle.dumps((made.media, made.objects))
+
+        with contextlib.suppress(Exception):  # unreadable: converted here after all
+            media, objects = pickle.loads(kept(frame_cache() / f"{key}.xobject", convert))
             frame = cls.__new__(cls)
             frame.media, frame.objects = list(media), list(objects)
             return frame
-        frame = cls(pdf)
-        with contextlib.suppress(OSError):
-            atomic_write(where, pickle.dumps((frame.media, frame.objects)))
-        return frame
+        return cls(pdf)
 
     def __init__(self, pdf: bytes) -> None:
         import pikepdf

@@ -44,12 +44,12 @@ class Part:
         return local, central
 
 
-def deflate(name: str, content: bytes, level: int = 6) -> Part:
-    """Compress one entry's content -> Part. The window and hash tables are no larger
-    than the content needs: setting up zlib's defaults costs 0.04 ms, more than
-    compressing a small part."""
+def deflate(name: str, content: bytes) -> Part:
+    """Compress one entry's content -> Part, at zlib's level 6 (parts deflated once a
+    run). The window and hash tables are no larger than the content needs: setting up
+    zlib's defaults costs 0.04 ms, more than compressing a small part."""
     bits = min(15, max(9, (len(content) - 1).bit_length()))
-    c = zlib.compressobj(level, zlib.DEFLATED, -bits, min(8, max(1, bits - 7)))
+    c = zlib.compressobj(6, zlib.DEFLATED, -bits, min(8, max(1, bits - 7)))
     data = c.compress(content) + c.flush()
     return Part(name.encode("utf-8"), zlib.crc32(content), len(content), data)
 
