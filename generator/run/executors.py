@@ -52,6 +52,9 @@ class Executor:
         self.task = task
         self.state: RunState | None = None
         self.run_id = uuid.uuid4().hex[:12]
+        # A worker died during the run: it (and, in a process pool, the siblings killed
+        # with it) may have left a temp file mid-write, which the run removes at its end.
+        self.lost_workers = False
 
     def begin(self, state: RunState) -> None:
         """The run's state, shipped to the workers with the tasks."""
@@ -143,6 +146,7 @@ class LocalPool(Executor):
         self.pool.shutdown(wait=True, cancel_futures=True)
         self.pool = None
         self.restarts += 1
+        self.lost_workers = True
         lost = [k for k in self.order if not _returned(self.pending[k][1])]
         for key in list(self.order):
             if key not in lost:
@@ -178,6 +182,7 @@ class DaskCluster(Executor):
         self.futures: Any = None
         self.keys: dict[Any, str] = {}
         self.count = 0
+        self.seen: set[str] = set()  # the workers' addresses when the run began
 
     def _start(self) -> Any:
         if self.client is None:
@@ -203,7 +208,9 @@ class DaskCluster(Executor):
                         dashboard_address=None,
                     )  # fmt: skip
                 self.client = Client(self.cluster)
-            threads = sum(self.client.nthreads().values()) or 1
+            nthreads = self.client.nthreads()
+            self.seen = set(nthreads)
+            threads = sum(nthreads.values()) or 1
             self.workers = threads
             self.futures = as_completed()
         return self.client
@@ -234,6 +241,11 @@ class DaskCluster(Executor):
 
     def close(self) -> None:
         if self.client is not None:
+            # A worker the nanny restarted comes back under a new address.
+            try:
+                self.lost_workers = bool(self.seen - set(self.client.nthreads()))
+            except Exception:  # the scheduler is gone: assume the worst
+                self.lost_workers = True
             self.client.close()
             self.client = None
         if self.cluster is not None:

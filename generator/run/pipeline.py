@@ -213,6 +213,8 @@ def export(
         manifest.save()
         if registry is not None:
             registry.commit()
+        if executor.lost_workers:  # what a dead worker was writing is gone with it
+            store.cleanup()
     report.elapsed = time.perf_counter() - started
     return report
 
