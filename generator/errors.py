@@ -132,6 +132,38 @@ def os_error(exc: OSError, doing: str = "访问", path: object = None) -> Formge
     return FormgenError(f"无法{doing}{where}：{reason}。", hint)
 
 
+_STORE_HINT = "请检查地址、网络和访问凭据（见 README「A city on two cores, a province on Dask」）。"
+
+
+def storage_error(root: str, exc: BaseException, doing: str = "访问") -> FormgenError:
+    """Object storage (``--out s3://…``) that cannot be reached, or refuses -> a Chinese
+    message naming the address and why, before anything is rendered. Exit 1."""
+    name = type(exc).__name__
+    hint = _STORE_HINT
+    if "Credentials" in name:
+        reason = "找不到访问凭据"
+        hint = (
+            "请设置 AWS_ACCESS_KEY_ID 和 AWS_SECRET_ACCESS_KEY（或 ~/.aws/credentials）；"
+            "非 AWS 的对象存储另设 FSSPEC_S3_ENDPOINT_URL。"
+        )
+    elif "Connect" in name or "Timeout" in name:
+        reason = f"无法连接（{exc}）"
+    elif isinstance(exc, PermissionError):
+        reason = f"没有权限（{exc}）"
+    elif isinstance(exc, FileNotFoundError):
+        reason = f"存储桶或路径不存在（{exc}）"
+        hint = "请检查存储桶名称，或先建好存储桶。"
+    elif isinstance(exc, ImportError):
+        reason = f"本机缺少所需的库（{exc}）"
+        hint = "可用的对象存储：s3://（已安装 s3fs）。"
+    elif isinstance(exc, ValueError) and "Protocol" in str(exc):
+        reason = "不认识这种地址"
+        hint = "输出请给文件夹路径，或 s3://存储桶/前缀。"
+    else:
+        reason = f"{name}：{exc}"
+    return FormgenError(f"无法{doing}对象存储「{root}」：{reason}。", hint)
+
+
 def _errno_name(exc: OSError) -> str:
     return errno.errorcode.get(exc.errno or 0, str(exc.errno or "")) or type(exc).__name__
 

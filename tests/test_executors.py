@@ -8,7 +8,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -171,3 +174,40 @@ def test_export_to_s3_round_trip(small, clean, s3, tmp_path):
     assert (written, skipped) == (1, len(clean) - 1)
     doc = json.loads(fs.cat_file(f"{url}/manifest.json"))
     assert {e["path"]: e["sha256"] for e in doc["documents"]} == clean
+
+
+def _clerk(small, url: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """``formgen export`` as a clerk runs it, storage reached through the environment only
+    (the AWS variables, FSSPEC_S3_ENDPOINT_URL), as the README says."""
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "FSSPEC_"))}
+    exe = str(Path(sys.executable).parent / "formgen")
+    return subprocess.run(
+        [exe, "export", small[0].source, "--out", url, "--forms", "a5", "--format", "docx",
+         "--date", TODAY.isoformat(), "--jobs", "1"],
+        capture_output=True, text=True, timeout=300,
+        env={**keep, "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": "/nonexistent",
+             "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent", **env},
+    )  # fmt: skip
+
+
+def test_unreachable_storage_is_said_once_in_chinese_before_anything_is_rendered(small, s3):
+    fs, options = s3
+    endpoint = {"FSSPEC_S3_ENDPOINT_URL": options["endpoint_url"],
+                "AWS_DEFAULT_REGION": "eu-west-1"}  # fmt: skip
+    keys = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+
+    done = _clerk(small, "s3://formgen-test/by-env", **endpoint, **keys)
+    assert done.returncode == 0, done.stderr
+    assert fs.exists("formgen-test/by-env/manifest.json")
+
+    cases = [
+        ("s3://no-such-bucket/2026", {**endpoint, **keys}, "存储桶或路径不存在"),
+        ("s3://formgen-test/no-keys", endpoint, "找不到访问凭据"),
+        ("nosuch://bucket/2026", {}, "不认识这种地址"),
+    ]
+    for url, env, reason in cases:
+        done = _clerk(small, url, **env)
+        assert done.returncode == 1, (url, done.stderr)
+        assert f"对象存储「{url}」" in done.stderr and reason in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr
+    assert not fs.exists("formgen-test/no-keys")

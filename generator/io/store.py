@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.errors import FormgenError, storage_error
 from generator.io.write import TEMP_SUFFIX, Manifest, atomic_write, remove_stale_temps
 
 # Object stores whose single PUT is atomic (a reader never sees a partial object).
@@ -44,7 +45,32 @@ class Store:
         return self.root
 
     def _fs(self) -> Any:
-        return _filesystem(self.root, self.options)
+        with self.reaching():
+            return _filesystem(self.root, self.options)
+
+    @contextlib.contextmanager
+    def reaching(self, doing: str = "访问", *passed: type[Exception]) -> Iterator[None]:
+        """Calls to object storage: what they raise (but ``passed``) becomes a Chinese
+        message naming the store — a missing bucket, no credentials, no network."""
+        kept: tuple[type[BaseException], ...] = (FormgenError, *passed)
+        try:
+            yield
+        except kept:
+            raise
+        except Exception as exc:
+            raise storage_error(self.root, exc, doing) from exc
+
+    def check(self) -> None:
+        """For object storage: that a file can be written and removed at the root, before
+        anything is rendered — so a missing bucket or credentials is said once, not as a
+        failure of every document. A local folder is checked by taking its lock."""
+        if self.local is not None:
+            return
+        fs, _ = self._fs()
+        probe = self._url(f".formgen-probe-{os.getpid()}")
+        with self.reaching("写入"):
+            fs.pipe_file(probe, b"")
+            fs.rm_file(probe)
 
     def _url(self, rel: str) -> str:
         return f"{self.root.rstrip('/')}/{rel}"
@@ -56,12 +82,13 @@ class Store:
             atomic_write(local / rel, data, durable=durable)
             return
         fs, protocol = self._fs()
-        if protocol in _ATOMIC_PUT:
-            fs.pipe_file(self._url(rel), data)
-            return
-        tmp = self._url(f"{rel}.{os.getpid()}{TEMP_SUFFIX}")
-        fs.pipe_file(tmp, data)
-        fs.mv(tmp, self._url(rel))
+        with self.reaching("写入"):
+            if protocol in _ATOMIC_PUT:
+                fs.pipe_file(self._url(rel), data)
+                return
+            tmp = self._url(f"{rel}.{os.getpid()}{TEMP_SUFFIX}")
+            fs.pipe_file(tmp, data)
+            fs.mv(tmp, self._url(rel))
 
     def read(self, rel: str) -> bytes | None:
         """The bytes at ``rel``, or None when there is nothing there."""
@@ -70,7 +97,8 @@ class Store:
             if local is not None:
                 return (local / rel).read_bytes()
             fs, _ = self._fs()
-            data: bytes = fs.cat_file(self._url(rel))
+            with self.reaching("读取", FileNotFoundError):
+                data: bytes = fs.cat_file(self._url(rel))
             return data
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             return None
@@ -82,7 +110,7 @@ class Store:
                 (local / rel).unlink()
             return
         fs, _ = self._fs()
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(FileNotFoundError), self.reaching("删除", FileNotFoundError):
             fs.rm_file(self._url(rel))
 
     def sizes(self, under: str = "") -> dict[str, int]:
@@ -95,7 +123,8 @@ class Store:
         fs, _ = self._fs()
         base = self.root.rstrip("/")
         try:
-            found = fs.find(self._url(under) if under else base, detail=True)
+            with self.reaching("列出", FileNotFoundError):
+                found = fs.find(self._url(under) if under else base, detail=True)
         except FileNotFoundError:
             return {}
         strip = _strip(fs, base)

@@ -171,6 +171,7 @@ def export(
             "请先按规则核对台账；formgen check --report 可列出全部规则的检查结果。",
         )
     store = open_store(out, storage_options)
+    store.check()
     store.cleanup()
     manifest = manifest_of(store)
     manifest.meta = {
