@@ -211,3 +211,16 @@ def test_unreachable_storage_is_said_once_in_chinese_before_anything_is_rendered
         assert f"对象存储「{url}」" in done.stderr and reason in done.stderr, done.stderr
         assert "Traceback" not in done.stderr
     assert not fs.exists("formgen-test/no-keys")
+
+
+def test_a_scheduler_that_cannot_be_reached_is_said_before_anything_is_written(small, tmp_path):
+    from tests.clerks import formgen
+
+    out = tmp_path / "out"
+    for address in ("nonsense", f"tcp://127.0.0.1:{_free_port()}"):
+        result = formgen("export", small[0].source, "--out", str(out), "--executor", "dask",
+                         "--scheduler", address, "--forms", "a5")  # fmt: skip
+        assert result.exit_code == 2, result.output
+        assert f"无法连接 Dask 调度器「{address}」" in result.output
+        assert "tcp://10.0.0.5:8786" in result.output  # what an address looks like
+        assert not out.exists()

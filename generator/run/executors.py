@@ -33,6 +33,7 @@ from generator.run.batch import Made, Payload, RunState, Task, render_batch
 
 Done = tuple[str, "list[Made] | BaseException"]
 MAX_TRIES = 3
+CONNECT_TIMEOUT = "10s"  # to reach a Dask scheduler (Dask retries a refused connection)
 IN_FLIGHT = 4  # tasks in flight per worker
 # Tasks after which a local worker is replaced by a fresh one: a worker's memory grows
 # with the variety of what it has laid out (Typst keeps the glyphs and shapes it has
@@ -189,12 +190,13 @@ class DaskCluster(Executor):
             from distributed import Client, LocalCluster, as_completed
 
             if self.scheduler:
-                try:
-                    self.client = Client(self.scheduler, timeout="30s")
-                except OSError as exc:
+                try:  # a scheduler on the network answers in well under a second
+                    self.client = Client(self.scheduler, timeout=CONNECT_TIMEOUT)
+                except (OSError, ValueError, TypeError) as exc:  # refused; not an address
                     raise UserError(
                         f"无法连接 Dask 调度器「{self.scheduler}」：{exc}",
-                        "请先启动 dask scheduler 和 dask worker（见 README）。",
+                        "地址形如 tcp://10.0.0.5:8786；请先启动 dask scheduler 和 "
+                        "dask worker（见 README 的多机运行）。",
                     ) from None
             else:
                 import dask
@@ -214,6 +216,13 @@ class DaskCluster(Executor):
             self.workers = threads
             self.futures = as_completed()
         return self.client
+
+    def begin(self, state: RunState) -> None:
+        """A scheduler given by address is reached now, before anything is written; a
+        LocalCluster starts on the first task (a run with nothing to render starts none)."""
+        super().begin(state)
+        if self.scheduler:
+            self._start()
 
     def submit(self, key: str, payload: Payload) -> Iterator[Done]:
         client = self._start()
