@@ -41,6 +41,7 @@ EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # the date of a document made wi
 
 
 _COMPILERS: dict[Path, typst.Compiler] = {}
+_UNAGED = 0  # compilations since age_cache last ran
 
 
 @functools.cache
@@ -142,12 +143,15 @@ class CompiledTypst:
         self._digest: str | None = None
         self.compile_root = _mirror(mounts)  # one compiler for framed and plain templates
         self.input = f'#include "{mount_path(path, mounts)}"'.encode()
-        self.compiler = _compiler(self.compile_root)
         self.standards: list[Any] = [standard] if standard else []  # "a-2b": PDF/A-2b
 
     def _run(self, data: str, stamp: dt.datetime, mode: str = "") -> bytes:
+        global _UNAGED
+        _UNAGED += 1
         try:
-            out = self.compiler.compile(
+            # The compiler (its fonts) is made on the first compilation: a worker whose
+            # documents are all drawn over kept frames never makes one.
+            out = _compiler(self.compile_root).compile(
                 input=self.input, format="pdf", sys_inputs={"data": data, "mode": mode},
                 timestamp=stamp, root=str(self.compile_root), pdf_tags=False,
                 pdf_standards=self.standards,
@@ -250,6 +254,10 @@ def age_cache(times: int) -> None:
     results used in the last ten compilations; each empty one ages them by one, so a
     worker laying out long documents holds fewer of them. Results reused by every
     compilation (fonts, labels) are kept."""
+    global _UNAGED
+    if not _UNAGED:  # nothing laid out since the last ageing (documents were drawn)
+        return
+    _UNAGED = 0
     for compiler in _COMPILERS.values():
         for _ in range(times):
             compiler.compile(input=b"", format="pdf", sys_inputs={})
