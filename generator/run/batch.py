@@ -17,10 +17,7 @@ document that fails is reported with its record while the others go on.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import datetime as dt
-import functools
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -28,6 +25,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from generator.errors import FormgenError, os_error
 from generator.forms.registry import build
+from generator.heap import trim
 from generator.io.store import Store
 from generator.io.write import sha256
 from generator.ledger.model import Ledger
@@ -268,24 +266,8 @@ def render_batch(payload: Payload, state: RunState) -> list[Made]:
     for chunk in payload:
         made += do_chunk(chunk, state, renderers, base)
         base += len(chunk)
-    _trim()
+    trim()
     return made
-
-
-@functools.cache
-def _libc() -> Any:
-    name = ctypes.util.find_library("c")
-    libc = ctypes.CDLL(name) if name else None
-    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
-
-
-def _trim() -> None:
-    """Hand the C heap's free pages back to the system after a task (glibc): what Typst
-    freed of a long document's layout is otherwise kept by the allocator, and a worker
-    grew from 180 to 300 MB over the 10,000-member packet's first 40 seconds."""
-    libc = _libc()
-    if libc is not None:
-        libc.malloc_trim(0)
 
 
 def do_chunk(chunk: list[Work], st: RunState, renderers: Renderers, base: int = 0) -> list[Made]:

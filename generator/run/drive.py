@@ -8,11 +8,16 @@ does not grow with the run. A batch with nothing to write never leaves the drive
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 
+from generator.heap import trim
 from generator.run.batch import Doc, Made, Outcome, Preparer, batches, chunks, record_of
 from generator.run.executors import Executor
 from generator.run.plan import Job
+
+# Seconds between hand-backs of the driver's free heap pages (glibc's malloc_trim, ~1 ms).
+TRIM_EVERY = 1.0
 
 
 def run(
@@ -24,6 +29,7 @@ def run(
 ) -> None:
     """Render every planned document; outcomes reach ``on_outcome`` in the driver."""
     in_flight: dict[str, list[Doc]] = {}
+    trimmed = time.monotonic()
 
     def settle(key: str, made: list[Made] | BaseException) -> None:
         docs = in_flight.pop(key)
@@ -48,6 +54,10 @@ def run(
         for doc in docs:
             for outcome in doc.outcomes:
                 on_outcome(outcome)
+        nonlocal trimmed
+        if time.monotonic() - trimmed > TRIM_EVERY:
+            trim()
+            trimmed = time.monotonic()
 
     prepared = (prepare(chunk) for chunk in chunks(jobs))
     count = 0
