@@ -69,19 +69,6 @@ def atomic_write(path: Path, data: bytes, durable: bool = False) -> None:
         raise
 
 
-def kept(path: Path, make: Callable[[], bytes]) -> bytes:
-    """The bytes of a per-machine cache file at ``path``, else ``make()``'s, left there
-    for the next process (a cache that cannot be written only makes it slower)."""
-    try:
-        return path.read_bytes()
-    except OSError:
-        pass
-    data = make()
-    with contextlib.suppress(OSError):
-        atomic_write(path, data)
-    return data
-
-
 _HELD: set[Path] = set()  # folders this process holds
 P = ParamSpec("P")
 R = TypeVar("R")

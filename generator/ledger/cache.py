@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from generator.io.machine import folder as machine_folder
 from generator.io.write import atomic_write
 from generator.ledger.compact import release_memory
 
@@ -31,10 +32,8 @@ READ_BACK = 4 * 2**20
 
 
 def folder() -> Path:
-    base = os.environ.get("FORMGEN_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache", "formgen"
-    )
-    return Path(base) / "ledgers"
+    base = os.environ.get("FORMGEN_CACHE")  # (tests and the bench: a folder of their own)
+    return Path(base) / "ledgers" if base else machine_folder("ledgers")
 
 
 def content_hash(path: Path) -> str | None:

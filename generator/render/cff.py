@@ -66,19 +66,11 @@ _OFF_FMT = {1: "B", 2: "H", 4: "I"}  # struct codes of INDEX offsets by size
 
 
 def cache_dir() -> Path:
-    """The folder of the prepared fonts: $XDG_CACHE_HOME/formgen/cff (~/.cache/formgen/cff),
-    kept across reboots (preparing FandolFang again costs ~20 s a process); one in the
-    temp dir where there is no home."""
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    if xdg:
-        return Path(xdg) / "formgen" / "cff"
-    try:
-        return Path.home() / ".cache" / "formgen" / "cff"
-    except RuntimeError:  # no home directory to be found
-        import tempfile
+    """The folder of the prepared fonts (~/.cache/formgen/cff), kept across reboots
+    (preparing FandolFang again costs ~20 s a process)."""
+    from generator.io.machine import folder
 
-        uid = os.getuid() if hasattr(os, "getuid") else 0
-        return Path(tempfile.gettempdir()) / f"formgen-{uid}" / "cff"
+    return folder("cff")
 
 
 # ------------------------------------------------------------------ reading CFF

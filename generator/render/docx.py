@@ -9,9 +9,7 @@ assembles the zip.
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import importlib.util
 import re
 import zipfile
 from pathlib import Path
@@ -21,7 +19,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from generator.errors import TemplateError
-from generator.io.write import kept
+from generator.io import machine
 from generator.render import ziputil
 
 _TEMPLATED = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
@@ -134,9 +132,7 @@ def patched(xml: str, source: Path) -> str:
     """docxtpl's clean-up of Word's split ``{{ tags }}`` in a part's XML (``patch_xml``),
     kept per machine beside the laid-out frames, keyed by the XML and docxtpl's code:
     importing docxtpl (python-docx, lxml) cost 0.1 s of every export's start."""
-    from generator.render.cff import cache_dir
-
-    key = hashlib.sha256(xml.encode() + _docxtpl_code()).hexdigest()[:32]
+    key = hashlib.sha256(xml.encode() + machine.code("docxtpl")).hexdigest()[:32]
 
     def clean() -> bytes:
         from docxtpl import DocxTemplate
@@ -144,20 +140,9 @@ def patched(xml: str, source: Path) -> str:
         return DocxTemplate(str(source)).patch_xml(xml).encode("utf-8")
 
     try:
-        return kept(cache_dir().parent / "docx" / f"{key}.xml", clean).decode("utf-8")
+        return machine.kept(machine.folder("docx") / f"{key}.xml", clean).decode("utf-8")
     except UnicodeDecodeError:  # a damaged cache file: cleaned up here after all
         return clean().decode("utf-8")
-
-
-@functools.cache
-def _docxtpl_code() -> bytes:
-    """A hash of docxtpl's source files, found without importing it."""
-    spec = importlib.util.find_spec("docxtpl")
-    folder = Path(spec.origin).parent if spec and spec.origin else None
-    h = hashlib.sha256()
-    for f in sorted(folder.glob("*.py")) if folder else []:
-        h.update(f.read_bytes())
-    return h.digest()
 
 
 def _find_qr_part(z: zipfile.ZipFile, names: list[str]) -> str | None:

@@ -34,7 +34,7 @@ from typing import Any
 import typst
 
 from generator.errors import TemplateError
-from generator.io.write import kept
+from generator.io import machine
 from generator.render.pdfsplit import file_id, split_documents
 
 EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # the date of a document made without one
@@ -49,13 +49,6 @@ def _typst_version() -> str:
     from importlib.metadata import version
 
     return version("typst")
-
-
-def frame_cache() -> Path:
-    """The folder of laid-out frames, beside the prepared fonts (cff.cache_dir)."""
-    from generator.render.cff import cache_dir
-
-    return cache_dir().parent / "frames"
 
 
 Mounts = tuple[tuple[str, Path], ...]  # folders visible to Typst: (name, folder), as /name/
@@ -191,7 +184,8 @@ class CompiledTypst:
         """A frame's PDF: from the user's cache, where an earlier process (a worker now
         gone, yesterday's run) left it — a worker whose documents are all stamped then
         never loads Typst's fonts (~80 MB) — else laid out now and left there."""
-        return kept(frame_cache() / f"{name}.pdf", lambda: self._run(data, EPOCH, "frame"))
+        path = machine.folder("frames") / f"{name}.pdf"
+        return machine.kept(path, lambda: self._run(data, EPOCH, "frame"))
 
     def _templates(self) -> str:
         """A digest of every template this compiler can read (a frame's layout depends on

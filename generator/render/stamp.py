@@ -39,10 +39,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from generator.io.write import kept
+from generator.io import machine
 from generator.render.cff import CffFont
 from generator.render.pdf import EPOCH
 from generator.render.pdfsplit import write_pdf
@@ -736,16 +735,15 @@ class Frame:
     def of(cls, pdf: bytes) -> Frame:
         """The frame of a frame PDF, kept per machine beside it (keyed by the PDF and this
         module's code): a process reads it back without importing pikepdf (45–90 ms)."""
-        from generator.render.pdf import frame_cache
-
-        key = hashlib.sha256(pdf + _code()).hexdigest()[:32]
+        key = hashlib.sha256(pdf + machine.code(__name__)).hexdigest()[:32]
 
         def convert() -> bytes:
             made = cls(pdf)
             return pickle.dumps((made.media, made.objects))
 
         with contextlib.suppress(Exception):  # unreadable: converted here after all
-            media, objects = pickle.loads(kept(frame_cache() / f"{key}.xobject", convert))
+            path = machine.folder("frames") / f"{key}.xobject"
+            media, objects = pickle.loads(machine.kept(path, convert))
             frame = cls.__new__(cls)
             frame.media, frame.objects = list(media), list(objects)
             return frame
@@ -782,12 +780,6 @@ class Frame:
         xobject = _stream(box.encode() + resources, content)
         self.objects = [xobject, *objs]  # object 1 is the XObject
         src.close()
-
-
-@functools.cache
-def _code() -> bytes:
-    """This module's source: what turns a frame PDF into a Frame."""
-    return Path(__file__).read_bytes()
 
 
 def _unparse(obj: Any, number: Callable[[Any], int], skip: set[str] | None = None,
